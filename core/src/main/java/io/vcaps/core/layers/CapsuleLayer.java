@@ -1,0 +1,93 @@
+package io.vcaps.core.layers;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * Runtime base of vcaps' hand-written layers: buffers kept between calls (allocating large arrays outside a
+ * workspace costs more than the arithmetic on them), a pool for the per-image Java kernels, and the gradient
+ * object DL4J expects back from a backward pass.
+ */
+public abstract class CapsuleLayer<C extends CapsuleLayerConf> extends BaseLayer<C> {
+
+    private static final ForkJoinPool KERNELS = new ForkJoinPool(kernelThreads());
+
+    private final transient Map<String, INDArray> buffers = new HashMap<>();
+
+    protected CapsuleLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    private static int kernelThreads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        if (omp != null && omp.matches("\\d+") && Integer.parseInt(omp) > 0) {
+            return Integer.parseInt(omp);
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** A c-order buffer of this shape and the layer's data type, outside any workspace, kept between calls. */
+    protected INDArray buffer(String name, long... shape) {
+        INDArray existing = buffers.get(name);
+        if (existing != null && Arrays.equals(existing.shape(), shape) && existing.dataType() == dataType) {
+            return existing;
+        }
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray created = Nd4j.createUninitialized(dataType, shape, 'c');
+            buffers.put(name, created);
+            return created;
+        }
+    }
+
+    /** Runs {@code body} for every index in [0, count), spread over the kernel threads. */
+    protected static void forEachImage(int count, IntConsumer body) {
+        KERNELS.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
+    }
+
+    /** DL4J's gradient object over this layer's gradient views, in parameter order. */
+    protected Gradient gradientOfViews() {
+        Gradient gradient = new DefaultGradient(gradientsFlattened);
+        for (ParamSpec spec : layerConf().paramSpecs()) {
+            gradient.setGradientFor(spec.name(), gradientViews.get(spec.name()));
+        }
+        return gradient;
+    }
+
+    /** Whether {@link #buffer} memory is still held after {@link #clear()}: it is, on purpose. */
+    @Override
+    public void clear() {
+        super.clear();
+    }
+
+    @Override
+    public Type type() {
+        return Type.FEED_FORWARD;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+    }
+
+    @Override
+    public boolean hasBias() {
+        return layerConf().paramSpecs().stream().anyMatch(ParamSpec::isBias);
+    }
+}

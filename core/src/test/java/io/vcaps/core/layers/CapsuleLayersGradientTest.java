@@ -1,0 +1,89 @@
+package io.vcaps.core.layers;
+
+import io.vcaps.core.GradientChecks;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/**
+ * Finite-difference checks, in double precision, of every hand-written backward pass: parameters and input of
+ * each layer alone, then of the whole encoder stack. The loss is a fixed random projection of the output, so its
+ * gradient with respect to the output is that projection.
+ */
+class CapsuleLayersGradientTest {
+
+    private static MultiLayerNetwork network(long inputSize, Layer... layers) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+                .seed(7).dataType(DataType.DOUBLE).updater(new NoOp()).miniBatch(false).list();
+        for (Layer layer : layers) {
+            list.layer(layer);
+        }
+        MultiLayerConfiguration conf = list.setInputType(InputType.feedForward(inputSize)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    private static void checkNetwork(String what, MultiLayerNetwork net, long inputSize, int batch) {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, batch, inputSize);
+        INDArray out = net.output(x, true);
+        INDArray projection = Nd4j.randn(DataType.DOUBLE, out.shape());
+        net.setInput(x);
+        net.feedForward(true, false);
+        Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
+        INDArray paramGrad = grads.getFirst().gradient().dup();
+        INDArray inputGrad = grads.getSecond().dup();
+        java.util.function.DoubleSupplier loss = () -> net.output(x, true).mul(projection).sumNumber().doubleValue();
+        GradientChecks.check(what + " parameters", net.params(), paramGrad, loss, 400, 1);
+        GradientChecks.check(what + " input", x, inputGrad, loss, 200, 2);
+    }
+
+    @Test
+    void convolutionWithReluHasExactGradients() {
+        MultiLayerNetwork net = network(7 * 6 * 2,
+                new FastConvolution(7, 6, 2, 3, 3, 1, FastConvolution.Nonlinearity.RELU, 0));
+        checkNetwork("conv relu", net, 7 * 6 * 2, 3);
+    }
+
+    @Test
+    void stridedPrimaryCapsulesHaveExactGradients() {
+        MultiLayerNetwork net = network(9 * 9 * 3,
+                new FastConvolution(9, 9, 3, 8, 3, 2, FastConvolution.Nonlinearity.SQUASH, 4));
+        checkNetwork("primary capsules", net, 9 * 9 * 3, 2);
+    }
+
+    @Test
+    void routingHasExactGradientsThroughEveryIteration() {
+        MultiLayerNetwork net = network(12 * 4, new CapsuleRouting(12, 4, 3, 5, 3, 0.5));
+        checkNetwork("routing", net, 12 * 4, 3);
+    }
+
+    @Test
+    void variationalHeadsHaveExactGradients() {
+        MultiLayerNetwork net = network(3 * 5, new VariationalHeads(3, 5, 2));
+        checkNetwork("variational heads", net, 3 * 5, 4);
+    }
+
+    @Test
+    void wholeEncoderStackHasExactGradients() {
+        FastConvolution primary = new FastConvolution(8, 8, 4, 8, 3, 2, FastConvolution.Nonlinearity.SQUASH, 4);
+        int children = primary.outHeight() * primary.outWidth() * 8 / 4;
+        MultiLayerNetwork net = network(10 * 10,
+                new FastConvolution(10, 10, 1, 4, 3, 1, FastConvolution.Nonlinearity.RELU, 0),
+                primary,
+                new CapsuleRouting(children, 4, 3, 5, 3, 0.3),
+                new VariationalHeads(3, 5, 2));
+        checkNetwork("encoder", net, 10 * 10, 2);
+    }
+}
