@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 
 import java.util.Collection;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  * backward pass, so a network of them is an ordinary {@code MultiLayerNetwork}: serialisable by
  * {@code ModelSerializer}, trainable by DL4J's updaters, averageable as one flat parameter vector.
  */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 public abstract class CapsuleLayerConf extends FeedForwardLayer {
 
     protected CapsuleLayerConf() {
@@ -27,6 +29,10 @@ public abstract class CapsuleLayerConf extends FeedForwardLayer {
 
     /** The parameters, in the order they lie in the flat parameter vector. */
     public abstract List<ParamSpec> paramSpecs();
+
+    /** Sets a parameter's starting values where N(0, std^2) or zero is not the right start; called after those. */
+    protected void initialValues(String name, INDArray view) {
+    }
 
     /** Creates the layer that runs this configuration. */
     protected abstract BaseLayer<?> newLayer(NeuralNetConfiguration conf, DataType dataType);

@@ -7,14 +7,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.util.List;
 
 /**
- * A valid (unpadded) 2D convolution over NHWC images, as im2col plus one matrix product, followed by ReLU or by
- * squashing groups of {@code capsuleDim} channels into capsules (CapsNet's primary capsules: the output row
- * [oH, oW, P*dim] is P capsules of dim at each position). Input [batch, H*W*C], output [batch, oH*oW*F].
+ * A 2D convolution over NHWC images as im2col plus one matrix product, then a {@link Nonlinearity} (ReLU for
+ * conv1, squash for CapsNet's primary capsules, whose output row [oH, oW, P*dim] is P capsules of dim at each
+ * position). Input [batch, H*W*C], output [batch, oH*oW*F].
  */
 public class FastConvolution extends CapsuleLayerConf {
-
-    /** What follows the convolution. */
-    public enum Nonlinearity { RELU, SQUASH }
 
     private int height;
     private int width;
@@ -22,15 +19,17 @@ public class FastConvolution extends CapsuleLayerConf {
     private int filters;
     private int kernel;
     private int stride;
+    private int padding;
     private Nonlinearity nonlinearity;
     private int capsuleDim;
 
     public FastConvolution() {
     }
 
-    public FastConvolution(int height, int width, int channels, int filters, int kernel, int stride,
+    /** @param capsuleDim channels per capsule for {@link Nonlinearity#SQUASH}; ignored otherwise */
+    public FastConvolution(int height, int width, int channels, int filters, int kernel, int stride, int padding,
             Nonlinearity nonlinearity, int capsuleDim) {
-        if (height < kernel || width < kernel) {
+        if (height + 2 * padding < kernel || width + 2 * padding < kernel) {
             throw new IllegalArgumentException("a " + kernel + "x" + kernel + " kernel does not fit a " + height + "x"
                     + width + " input");
         }
@@ -43,29 +42,29 @@ public class FastConvolution extends CapsuleLayerConf {
         this.filters = filters;
         this.kernel = kernel;
         this.stride = stride;
+        this.padding = padding;
         this.nonlinearity = nonlinearity;
         this.capsuleDim = capsuleDim;
         this.nIn = (long) height * width * channels;
         this.nOut = (long) outHeight() * outWidth() * filters;
     }
 
+    Patches patches() {
+        return new Patches(height, width, channels, kernel, stride, padding);
+    }
+
     public int outHeight() {
-        return (height - kernel) / stride + 1;
+        return patches().outHeight();
     }
 
     public int outWidth() {
-        return (width - kernel) / stride + 1;
-    }
-
-    /** Patch length: one row of the im2col matrix, ordered (channel, ky, kx). */
-    public int patch() {
-        return channels * kernel * kernel;
+        return patches().outWidth();
     }
 
     @Override
     public List<ParamSpec> paramSpecs() {
-        return List.of(ParamSpec.weight("W", Math.sqrt(2.0 / patch()), patch(), filters),
-                ParamSpec.bias("b", filters));
+        int patch = patches().patch();
+        return List.of(ParamSpec.weight("W", Math.sqrt(2.0 / patch), patch, filters), ParamSpec.bias("b", filters));
     }
 
     @Override
@@ -73,28 +72,8 @@ public class FastConvolution extends CapsuleLayerConf {
         return new FastConvolutionLayer(conf, dataType);
     }
 
-    public int getHeight() {
-        return height;
-    }
-
-    public int getWidth() {
-        return width;
-    }
-
-    public int getChannels() {
-        return channels;
-    }
-
     public int getFilters() {
         return filters;
-    }
-
-    public int getKernel() {
-        return kernel;
-    }
-
-    public int getStride() {
-        return stride;
     }
 
     public Nonlinearity getNonlinearity() {

@@ -67,6 +67,7 @@ public final class SpecParamInitializer implements ParamInitializer {
                 } else {
                     view.assign(Nd4j.randn(view.dataType(), spec.shape()).muli(spec.std()));
                 }
+                ((CapsuleLayerConf) conf.getLayer()).initialValues(spec.name(), view);
             }
         }
         return views;

@@ -3,6 +3,8 @@ package io.vcaps.core.layers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
 
@@ -15,14 +17,21 @@ public class VariationalHeads extends CapsuleLayerConf {
     private int capsules;
     private int capsuleDim;
     private int latentDim;
+    private double initialKl;
 
     public VariationalHeads() {
     }
 
-    public VariationalHeads(int capsules, int capsuleDim, int latentDim) {
+    /**
+     * @param initialKl the KL every capsule starts at, through its logvar bias. At 0 (all capsules at the prior)
+     *                  KL's gradient vanishes and learning waits for the biases to drift; starting at the presence
+     *                  threshold leaves every capsule undecided with a strong gradient.
+     */
+    public VariationalHeads(int capsules, int capsuleDim, int latentDim, double initialKl) {
         this.capsules = capsules;
         this.capsuleDim = capsuleDim;
         this.latentDim = latentDim;
+        this.initialKl = initialKl;
         this.nIn = (long) capsules * capsuleDim;
         this.nOut = 2L * capsules * latentDim;
     }
@@ -31,6 +40,25 @@ public class VariationalHeads extends CapsuleLayerConf {
     public List<ParamSpec> paramSpecs() {
         return List.of(ParamSpec.weight("W", 1.0 / Math.sqrt(capsuleDim), capsules, capsuleDim, 2L * latentDim),
                 ParamSpec.bias("b", capsules, 2L * latentDim));
+    }
+
+    /** logvar bias beta with KL = D/2 (e^beta - beta - 1) = initialKl, found by bisection (the map is increasing). */
+    @Override
+    protected void initialValues(String name, INDArray view) {
+        if (!name.equals("b") || initialKl <= 0) {
+            return;
+        }
+        double lo = 0;
+        double hi = 20;
+        for (int i = 0; i < 100; i++) {
+            double mid = (lo + hi) / 2;
+            if (latentDim / 2.0 * (Math.exp(mid) - mid - 1) < initialKl) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        view.get(NDArrayIndex.all(), NDArrayIndex.interval(latentDim, 2L * latentDim)).assign(lo);
     }
 
     @Override

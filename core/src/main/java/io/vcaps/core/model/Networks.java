@@ -3,26 +3,24 @@ package io.vcaps.core.model;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.layers.CapsuleRouting;
 import io.vcaps.core.layers.FastConvolution;
+import io.vcaps.core.layers.FastDeconvolution;
+import io.vcaps.core.layers.Nonlinearity;
 import io.vcaps.core.layers.VariationalHeads;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 
-import java.util.List;
 
 /**
- * Builds the three networks of SPEC §1 as DL4J {@code MultiLayerNetwork}s: the encoder E from vcaps' own capsule
- * layers, the generator G and discriminator D from DL4J's layers. Each is trained through external errors (the
+ * Builds the three networks of SPEC §1 as DL4J {@code MultiLayerNetwork}s over flat NHWC images. Convolutions are
+ * vcaps' own {@link FastConvolution} and {@link FastDeconvolution} (DL4J 1.0.0-M2.1's convolution layers measured
+ * 10-50x slower here, see docs/BENCHMARKS.md); dense layers are DL4J's. Each is trained through external errors (the
  * losses live in {@link VariationalCapsules} and {@link Losses}), so none ends in an output layer, and
  * {@code miniBatch(false)}: the errors handed in are already means over the batch.
  */
@@ -45,31 +43,34 @@ public final class Networks {
     public static MultiLayerNetwork encoder(VcnConfig config, ImageShape shape, int entities, DataType dataType) {
         VcnConfig.Encoder e = config.encoder();
         FastConvolution conv1 = new FastConvolution(shape.height(), shape.width(), shape.channels(),
-                e.conv1Filters(), e.conv1Kernel(), 1, FastConvolution.Nonlinearity.RELU, 0);
+                e.conv1Filters(), e.conv1Kernel(), 1, 0, Nonlinearity.RELU, 0);
         FastConvolution primary = new FastConvolution(conv1.outHeight(), conv1.outWidth(), e.conv1Filters(),
-                e.primaryChannels() * e.primaryDim(), e.primaryKernel(), e.primaryStride(),
-                FastConvolution.Nonlinearity.SQUASH, e.primaryDim());
+                e.primaryChannels() * e.primaryDim(), e.primaryKernel(), e.primaryStride(), 0,
+                Nonlinearity.SQUASH, e.primaryDim());
         int children = primary.outHeight() * primary.outWidth() * e.primaryChannels();
         MultiLayerConfiguration conf = list(config.seed(), dataType, config.encoderGenerator())
                 .layer(conv1)
                 .layer(primary)
                 .layer(new CapsuleRouting(children, e.primaryDim(), entities, e.capsuleDim(), e.routings(),
                         e.routingWeightStd()))
-                .layer(new VariationalHeads(entities, e.capsuleDim(), e.latentDim()))
+                .layer(new VariationalHeads(entities, e.capsuleDim(), e.latentDim(), config.presenceThreshold()))
                 .setInputType(InputType.feedForward(shape.pixels()))
                 .build();
         return init(conf);
     }
 
-    /** G: masked capsules [B, K*latentDim] -> image; NCHW [B, C, H, W] for {@code conv}, [B, H*W*C] for {@code dense}. */
+    /**
+     * G: masked capsules [B, K*latentDim] -> image [B, H*W*C]. {@code conv}: dense to (c0, H/4, W/4), two
+     * transposed convolutions (4x4, stride 2) with ReLU, a 3x3 convolution and a sigmoid; {@code dense}: CapsNet's
+     * fully connected decoder.
+     */
     public static MultiLayerNetwork generator(VcnConfig config, ImageShape shape, int entities, DataType dataType) {
         VcnConfig.Generator g = config.generator();
         int in = entities * config.encoder().latentDim();
         NeuralNetConfiguration.ListBuilder list = list(config.seed() + 1, dataType, config.encoderGenerator());
         if (g.kind().equals("dense")) {
-            List<Integer> hidden = g.hidden();
             int previous = in;
-            for (int width : hidden) {
+            for (int width : g.hidden()) {
                 list.layer(new DenseLayer.Builder().nIn(previous).nOut(width).activation(Activation.RELU).build());
                 previous = width;
             }
@@ -82,31 +83,34 @@ public final class Networks {
                     + " needs height and width divisible by 4 (or use generator.kind = dense)");
         }
         int c0 = g.channels();
+        int c1 = Math.max(c0 / 2, 1);
+        int c2 = Math.max(c0 / 4, 1);
         int h4 = shape.height() / 4;
         int w4 = shape.width() / 4;
         list.layer(new DenseLayer.Builder().nIn(in).nOut((long) c0 * h4 * w4).activation(Activation.RELU).build())
-                .layer(new Deconvolution2D.Builder().kernelSize(4, 4).stride(2, 2).padding(1, 1)
-                        .nOut(Math.max(c0 / 2, 1)).activation(Activation.RELU).build())
-                .layer(new Deconvolution2D.Builder().kernelSize(4, 4).stride(2, 2).padding(1, 1)
-                        .nOut(Math.max(c0 / 4, 1)).activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder().kernelSize(3, 3).stride(1, 1)
-                        .convolutionMode(ConvolutionMode.Same).nOut(shape.channels())
-                        .activation(Activation.SIGMOID).weightInit(WeightInit.XAVIER).build());
-        list.inputPreProcessor(1, new org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor(h4, w4, c0));
+                .layer(new FastDeconvolution(h4, w4, c0, c1, 4, 2, 1, Nonlinearity.RELU))
+                .layer(new FastDeconvolution(2 * h4, 2 * w4, c1, c2, 4, 2, 1, Nonlinearity.RELU))
+                .layer(new FastConvolution(shape.height(), shape.width(), c2, shape.channels(), 3, 1, 1,
+                        Nonlinearity.SIGMOID, 0));
         return init(list.setInputType(InputType.feedForward(in)).build());
     }
 
-    /** D: image NCHW [B, C, H, W] -> one unbounded score [B, 1]. */
+    /** D: image [B, H*W*C] -> one unbounded score [B, 1]: strided 4x4 convolutions with LeakyReLU(0.2), dense to 1. */
     public static MultiLayerNetwork discriminator(VcnConfig config, ImageShape shape, DataType dataType) {
         NeuralNetConfiguration.ListBuilder list = list(config.seed() + 2, dataType, config.discriminatorOptimizer());
-        for (int channels : config.discriminator().channels()) {
-            list.layer(new ConvolutionLayer.Builder().kernelSize(4, 4).stride(2, 2).padding(1, 1).nOut(channels)
-                    .activation(new ActivationLReLU(0.2)).build());
+        int h = shape.height();
+        int w = shape.width();
+        int channels = shape.channels();
+        for (int filters : config.discriminator().channels()) {
+            FastConvolution conv = new FastConvolution(h, w, channels, filters, 4, 2, 1, Nonlinearity.LEAKY_RELU, 0);
+            list.layer(conv);
+            h = conv.outHeight();
+            w = conv.outWidth();
+            channels = filters;
         }
         list.layer(new DenseLayer.Builder().nOut(1).activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER)
                 .build());
-        return init(list.setInputType(InputType.convolutional(shape.height(), shape.width(), shape.channels()))
-                .build());
+        return init(list.setInputType(InputType.feedForward(shape.pixels())).build());
     }
 
     private static MultiLayerNetwork init(MultiLayerConfiguration conf) {

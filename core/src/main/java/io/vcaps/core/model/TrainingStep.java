@@ -40,7 +40,6 @@ public final class TrainingStep {
         MultiLayerNetwork e = model.encoder();
         MultiLayerNetwork g = model.generator();
         MultiLayerNetwork d = model.discriminator();
-        ImageShape shape = model.shape();
         int batch = (int) x.size(0);
         boolean adversarial = loss.beta() > 0;
 
@@ -56,7 +55,7 @@ public final class TrainingStep {
             priorEntities = randomEntities(batch);
             generatorInput = Nd4j.vstack(masked, VariationalCapsules.mask(priorSample(batch), priorEntities));
         }
-        INDArray fakes = Images.toFlat(forward(g, generatorInput), shape);
+        INDArray fakes = forward(g, generatorInput);
         INDArray reconstructions = adversarial ? fakes.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()) : fakes;
         Losses.Term reconstruction = Losses.reconstruction(x, reconstructions);
 
@@ -64,24 +63,23 @@ public final class TrainingStep {
         double adversarialLoss = 0;
         INDArray dFakes;
         if (adversarial) {
-            INDArray fakesNchw = Images.toNchw(fakes, shape);
-            INDArray scores = forward(d, Nd4j.concat(0, Images.toNchw(x, shape), fakesNchw));
+            INDArray scores = forward(d, Nd4j.vstack(x, fakes));
             Losses.Term dTerm = Losses.discriminator(scores.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()),
                     scores.get(NDArrayIndex.interval(batch, scores.size(0)), NDArrayIndex.all()));
             discriminatorLoss = dTerm.value();
             update(d, backward(d, dTerm.gradient()).getFirst(), batch);
 
-            INDArray fakeScores = forward(d, fakesNchw);
+            INDArray fakeScores = forward(d, fakes);
             Losses.Term adv = Losses.adversarial(fakeScores);
             adversarialLoss = adv.value();
-            dFakes = Images.toFlat(backward(d, adv.gradient()).getSecond(), shape).muli(loss.beta());
+            dFakes = backward(d, adv.gradient()).getSecond().muli(loss.beta());
             dFakes.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all())
                     .addi(reconstruction.gradient().mul(loss.alpha()));
         } else {
             dFakes = reconstruction.gradient().mul(loss.alpha());
         }
 
-        Pair<Gradient, INDArray> gGrad = backward(g, generatorOutputShaped(dFakes));
+        Pair<Gradient, INDArray> gGrad = backward(g, dFakes);
         INDArray dMasked = gGrad.getSecond().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all());
         Pair<Gradient, INDArray> eGrad = backward(e, capsules.backward(dMasked, present, margin.gradient()));
 
@@ -104,21 +102,16 @@ public final class TrainingStep {
         INDArray eSoFar = eGradient.dup();
         INDArray gSoFar = gGradient.dup();
         INDArray entities = randomEntities(batch);
-        INDArray samples = Images.toFlat(forward(model.generator(),
-                VariationalCapsules.mask(priorSample(batch), entities)), model.shape());
+        INDArray samples = forward(model.generator(), VariationalCapsules.mask(priorSample(batch), entities));
         VariationalCapsules capsules = new VariationalCapsules(forward(model.encoder(), samples), model.entities(),
                 model.latentDim());
         Losses.Term term = Losses.margin(capsules.kl(), entities, loss.mPlus(), loss.mMinus(), loss.lambda());
         INDArray dEncoded = capsules.backward(null, entities, term.gradient().mul(loss.gamma()));
         Pair<Gradient, INDArray> eGrad = backward(model.encoder(), dEncoded);
-        backward(model.generator(), generatorOutputShaped(eGrad.getSecond()));
+        backward(model.generator(), eGrad.getSecond());
         eGradient.addi(eSoFar);
         gGradient.addi(gSoFar);
         return term.value();
-    }
-
-    private INDArray generatorOutputShaped(INDArray flat) {
-        return model.config().generator().kind().equals("dense") ? flat : Images.toNchw(flat, model.shape());
     }
 
     /** z_p ~ N(0, I) for every capsule, [B, K, D]; masking keeps the chosen entity's. */

@@ -105,7 +105,7 @@ public final class VcnModel {
     }
 
     private INDArray decode(INDArray masked) {
-        return Images.toFlat(generator.output(masked, false), shape);
+        return generator.output(masked, false);
     }
 
     private void checkImages(INDArray images) {

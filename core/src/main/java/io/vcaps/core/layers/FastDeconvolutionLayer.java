@@ -1,0 +1,59 @@
+package io.vcaps.core.layers;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs {@link FastDeconvolution}: patches [B*h*w, Cout*k*k] = x W, col2im onto the output image, bias, non-linearity.
+ * Backward: im2col of dZ gives dPatches; dW = x^T dPatches and dx = dPatches W^T.
+ */
+public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
+
+    public FastDeconvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+        assertInputSet(false);
+        FastDeconvolution c = layerConf();
+        Patches p = c.outputPatches();
+        long batch = input.size(0);
+        INDArray cols = buffer("cols", p.bufferShape(batch));
+        Nd4j.gemm(input.reshape('c', p.rows(batch), c.getChannels()), getParam("W"),
+                cols.reshape('c', p.rows(batch), p.patch()), false, false, 1.0, 0.0);
+        INDArray z = buffer("z", batch, c.getNOut()).assign(0);
+        p.col2im(cols, z);
+        INDArray z2d = z.reshape('c', batch * c.outHeight() * c.outWidth(), c.getFilters());
+        z2d.addiRowVector(getParam("b"));
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, c.getNOut()}, 'c');
+        c.getNonlinearity().forward(z2d, out.reshape('c', z2d.shape()), 0);
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        assertInputSet(true);
+        FastDeconvolution c = layerConf();
+        Patches p = c.outputPatches();
+        long batch = input.size(0);
+        long pixels = batch * c.outHeight() * c.outWidth();
+        INDArray z2d = buffer("z", batch, c.getNOut()).reshape('c', pixels, c.getFilters());
+        INDArray dz = c.getNonlinearity().backward(z2d, epsilon.reshape('c', pixels, c.getFilters()), 0);
+        gradientViews.get("b").assign(dz.sum(0));
+        INDArray cols = buffer("cols", p.bufferShape(batch));
+        p.im2col(dz.reshape('c', batch, c.getNOut()), cols);
+        INDArray cols2d = cols.reshape('c', p.rows(batch), p.patch());
+        INDArray x2d = input.reshape('c', p.rows(batch), c.getChannels());
+        Nd4j.gemm(x2d, cols2d, gradientViews.get("W"), true, false, 1.0, 0.0);
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        Nd4j.gemm(cols2d, getParam("W"), dx.reshape('c', p.rows(batch), c.getChannels()), false, true, 1.0, 0.0);
+        return new Pair<>(gradientOfViews(), dx);
+    }
+}

@@ -1,0 +1,50 @@
+package io.vcaps.core.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * What follows a vcaps convolution: ReLU, LeakyReLU(0.2), sigmoid, or squashing each group of {@code capsuleDim}
+ * consecutive channels into a capsule. Forward and backward over a [positions, channels] matrix of
+ * pre-activations z.
+ */
+public enum Nonlinearity {
+    RELU, LEAKY_RELU, SIGMOID, SQUASH;
+
+    static final double LEAK = 0.2;
+
+    /** out = f(z); out may be a view. */
+    void forward(INDArray z, INDArray out, int capsuleDim) {
+        switch (this) {
+            case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
+            case LEAKY_RELU -> out.assign(Transforms.leakyRelu(z, LEAK, true));
+            case SIGMOID -> out.assign(Transforms.sigmoid(z, true));
+            case SQUASH -> out.assign(Squash.rows(z.reshape('c', z.length() / capsuleDim, capsuleDim))
+                    .reshape('c', z.shape()));
+        }
+    }
+
+    /** dL/dz from dL/dout and z. */
+    INDArray backward(INDArray z, INDArray dOut, int capsuleDim) {
+        return switch (this) {
+            case RELU -> {
+                INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
+                Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
+                yield dz;
+            }
+            case LEAKY_RELU -> z.gt(0).castTo(z.dataType()).muli(1 - LEAK).addi(LEAK).muli(dOut);
+            case SIGMOID -> {
+                INDArray y = Transforms.sigmoid(z, true);
+                yield y.rsub(1).muli(y).muli(dOut);
+            }
+            case SQUASH -> {
+                long rows = z.length() / capsuleDim;
+                yield Squash.rowsBackward(z.reshape('c', rows, capsuleDim), dOut.reshape('c', rows, capsuleDim))
+                        .reshape('c', z.shape());
+            }
+        };
+    }
+}

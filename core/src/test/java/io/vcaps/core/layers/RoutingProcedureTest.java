@@ -1,0 +1,109 @@
+package io.vcaps.core.layers;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The routing layer equals a literal, loop-by-loop transcription of Sabour et al.'s Procedure 1 (up to the 1e-8
+ * that squash adds under its square root, which moves outputs by about 1e-10).
+ */
+class RoutingProcedureTest {
+
+    private static final int N = 20;
+    private static final int IN = 4;
+    private static final int K = 3;
+    private static final int D = 5;
+    private static final int R = 3;
+
+    /** Procedure 1, ROUTING(u_hat_{j|i}, r, l), with u_hat_{j|i} = W_ij u_i, written as in the paper. */
+    private static double[][] procedureOne(double[][] u, double[][][] w) {
+        double[][][] uHat = new double[N][K][D];
+        for (int i = 0; i < N; i++) {
+            for (int j = 0; j < K; j++) {
+                for (int d = 0; d < D; d++) {
+                    for (int p = 0; p < IN; p++) {
+                        uHat[i][j][d] += u[i][p] * w[i][p][j * D + d];
+                    }
+                }
+            }
+        }
+        double[][] b = new double[N][K];
+        double[][] v = new double[K][D];
+        for (int iteration = 0; iteration < R; iteration++) {
+            double[][] c = new double[N][K];
+            for (int i = 0; i < N; i++) {
+                double sum = 0;
+                for (int j = 0; j < K; j++) {
+                    sum += Math.exp(b[i][j]);
+                }
+                for (int j = 0; j < K; j++) {
+                    c[i][j] = Math.exp(b[i][j]) / sum;
+                }
+            }
+            for (int j = 0; j < K; j++) {
+                double[] s = new double[D];
+                for (int i = 0; i < N; i++) {
+                    for (int d = 0; d < D; d++) {
+                        s[d] += c[i][j] * uHat[i][j][d];
+                    }
+                }
+                double norm2 = 0;
+                for (int d = 0; d < D; d++) {
+                    norm2 += s[d] * s[d];
+                }
+                for (int d = 0; d < D; d++) {
+                    v[j][d] = norm2 / (1 + norm2) * s[d] / Math.sqrt(norm2);
+                }
+            }
+            for (int i = 0; i < N; i++) {
+                for (int j = 0; j < K; j++) {
+                    double agreement = 0;
+                    for (int d = 0; d < D; d++) {
+                        agreement += uHat[i][j][d] * v[j][d];
+                    }
+                    b[i][j] += agreement;
+                }
+            }
+        }
+        return v;
+    }
+
+    @Test
+    void routingEqualsProcedureOne() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.DOUBLE).list()
+                .layer(new CapsuleRouting(N, IN, K, D, R, 0.4))
+                .setInputType(InputType.feedForward(N * IN)).build());
+        net.init();
+        Nd4j.getRandom().setSeed(4);
+        int batch = 3;
+        INDArray x = Nd4j.randn(DataType.DOUBLE, batch, N * IN);
+        INDArray out = net.output(x);
+        double[][][] w = new double[N][IN][];
+        INDArray weights = net.getLayer(0).getParam("W");
+        for (int i = 0; i < N; i++) {
+            for (int p = 0; p < IN; p++) {
+                w[i][p] = weights.get(NDArrayIndex.point(i), NDArrayIndex.point(p), NDArrayIndex.all())
+                        .toDoubleVector();
+            }
+        }
+        for (int b = 0; b < batch; b++) {
+            double[][] u = x.getRow(b).reshape(N, IN).toDoubleMatrix();
+            double[][] expected = procedureOne(u, w);
+            for (int j = 0; j < K; j++) {
+                for (int d = 0; d < D; d++) {
+                    assertEquals(expected[j][d], out.getDouble(b, j * D + d), 1e-9,
+                            "image " + b + ", capsule " + j + ", dimension " + d);
+                }
+            }
+        }
+    }
+}
