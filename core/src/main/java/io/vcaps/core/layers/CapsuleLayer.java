@@ -39,14 +39,17 @@ public abstract class CapsuleLayer<C extends CapsuleLayerConf> extends BaseLayer
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** A c-order buffer of this shape and the layer's data type, outside any workspace, kept between calls. */
+    /**
+     * A c-order buffer of this shape and the layer's data type, outside any workspace, kept between calls; zeroed
+     * when created.
+     */
     protected INDArray buffer(String name, long... shape) {
         INDArray existing = buffers.get(name);
         if (existing != null && Arrays.equals(existing.shape(), shape) && existing.dataType() == dataType) {
             return existing;
         }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray created = Nd4j.createUninitialized(dataType, shape, 'c');
+            INDArray created = Nd4j.create(dataType, shape, 'c');
             buffers.put(name, created);
             return created;
         }
@@ -64,12 +67,6 @@ public abstract class CapsuleLayer<C extends CapsuleLayerConf> extends BaseLayer
             gradient.setGradientFor(spec.name(), gradientViews.get(spec.name()));
         }
         return gradient;
-    }
-
-    /** Whether {@link #buffer} memory is still held after {@link #clear()}: it is, on purpose. */
-    @Override
-    public void clear() {
-        super.clear();
     }
 
     @Override
