@@ -1,0 +1,56 @@
+package io.vcaps.etl;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+
+/**
+ * Writes a source's outcomes as a dataset folder in one pass over the source: the images as Parquet
+ * partitioned by split; the rejects, gathered on the driver while the images are written (a few
+ * hundred bytes each), as one Parquet file in {@code _rejects/}.
+ */
+public final class DatasetWriter {
+    private DatasetWriter() {
+    }
+
+    /** Writes {@code outcomes} into the folder {@code dataset}, which must not exist; returns the counts. */
+    public static DatasetCounts write(SparkSession spark, JavaRDD<Outcome> outcomes, Path dataset) {
+        CountsAccumulator counts = new CountsAccumulator();
+        // Unnamed, so that the Spark UI does not keep each task's update.
+        spark.sparkContext().register(counts);
+        JavaRDD<InternalRow> images = outcomes
+                .filter(outcome -> {
+                    counts.add(outcome);
+                    return outcome instanceof ImageRecord;
+                })
+                .map(outcome -> DatasetSchema.toInternalRow((ImageRecord) outcome));
+        // Internal rows, not Rows: the Row encoder would convert each row once more and, on its first use in a
+        // JVM, initialise Scala runtime reflection (about 1,400 classes, seconds of a short job). The method is
+        // package-private in Scala (so public to Java) and stable across Spark 3 releases.
+        spark.internalCreateDataFrame(images.rdd(), DatasetSchema.IMAGES, false)
+                .write()
+                .mode(SaveMode.ErrorIfExists)
+                // Pixels and ids are all different: a dictionary only costs time before Parquet gives up on it.
+                .option("parquet.enable.dictionary#" + DatasetSchema.PIXELS, "false")
+                .option("parquet.enable.dictionary#" + DatasetSchema.ID, "false")
+                .partitionBy(DatasetSchema.SPLIT)
+                .parquet(dataset.toString());
+
+        List<Row> rejects = new ArrayList<>();
+        for (Reject reject : counts.value().rejectList()) {
+            rejects.add(DatasetSchema.toRow(reject));
+        }
+        // One file, written even when empty so that the table always carries its schema.
+        spark.createDataFrame(rejects, DatasetSchema.REJECTS)
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.ErrorIfExists)
+                .parquet(new Path(dataset, DatasetSchema.REJECTS_DIR).toString());
+        return counts.value();
+    }
+}

@@ -1,0 +1,21 @@
+package io.vcaps.etl;
+
+/** Thrown where an input cannot become an image; carries the reason for the rejects table. */
+public final class RejectedException extends Exception {
+    private final RejectReason reason;
+
+    public RejectedException(RejectReason reason, String detail) {
+        // No stack trace: rejects are expected, and bad datasets can have many.
+        super(detail, null, false, false);
+        this.reason = reason;
+    }
+
+    public RejectReason reason() {
+        return reason;
+    }
+
+    /** The reject row for the input at {@code path}. */
+    public Reject toReject(String path) {
+        return Reject.of(reason, path, getMessage());
+    }
+}

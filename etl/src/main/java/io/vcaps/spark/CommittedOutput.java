@@ -1,0 +1,104 @@
+package io.vcaps.spark;
+
+import java.io.IOException;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * An output directory that appears complete or not at all. A job writes into {@link #staging()}, a
+ * hidden sibling of the output, and {@link #commit()} renames it into place through Hadoop's
+ * FileSystem API, so it works for any Hadoop URI. Closing without a commit deletes the staging
+ * directory. How atomic the rename is depends on the filesystem (HDFS and local: atomic; object
+ * stores copy).
+ */
+public final class CommittedOutput implements AutoCloseable {
+    private final FileSystem fs;
+    private final Path target;
+    private final Path staging;
+    private final OutputMode mode;
+    private boolean committed;
+
+    private CommittedOutput(FileSystem fs, Path target, Path staging, OutputMode mode) {
+        this.fs = fs;
+        this.target = target;
+        this.staging = staging;
+        this.mode = mode;
+    }
+
+    /**
+     * Starts an output at {@code output}. Fails at once, before any work, when it exists and the mode
+     * is not {@link OutputMode#OVERWRITE}.
+     */
+    public static CommittedOutput begin(Configuration conf, String output, OutputMode mode) throws IOException {
+        Path path = new Path(output);
+        FileSystem fs = path.getFileSystem(conf);
+        Path target = fs.makeQualified(path);
+        if (target.getParent() == null) {
+            throw new JobFailure("output cannot be the root of a filesystem: " + target);
+        }
+        if (mode != OutputMode.OVERWRITE && fs.exists(target)) {
+            throw new JobFailure("output already exists: " + target + " (use --mode overwrite to replace it)");
+        }
+        return new CommittedOutput(fs, target, sibling(target, "staging"), mode);
+    }
+
+    private static Path sibling(Path target, String purpose) {
+        // A leading dot keeps Spark and Hadoop from listing it as data of the parent directory.
+        return new Path(target.getParent(), "." + target.getName() + ".vcaps-" + purpose + "-" + UUID.randomUUID());
+    }
+
+    /** The qualified output path. */
+    public Path target() {
+        return target;
+    }
+
+    /** Where the job writes; it does not exist until the job creates it. */
+    public Path staging() {
+        return staging;
+    }
+
+    /** The filesystem of the output. */
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    /** Moves the staged output into place, replacing an existing one in overwrite mode. */
+    public void commit() throws IOException {
+        if (committed) {
+            return;
+        }
+        if (!fs.exists(staging)) {
+            throw new IllegalStateException("nothing was written to " + staging);
+        }
+        Path previous = null;
+        if (fs.exists(target)) {
+            if (mode != OutputMode.OVERWRITE) {
+                throw new JobFailure("output appeared while the job ran: " + target + " (use --mode overwrite to replace it)");
+            }
+            previous = sibling(target, "previous");
+            if (!fs.rename(target, previous)) {
+                throw new IOException("could not move the existing output " + target + " aside to " + previous);
+            }
+        }
+        if (!fs.rename(staging, target)) {
+            if (previous != null) {
+                fs.rename(previous, target);
+            }
+            throw new IOException("could not rename " + staging + " to " + target);
+        }
+        committed = true;
+        if (previous != null) {
+            fs.delete(previous, true);
+        }
+    }
+
+    /** Deletes the staging directory unless the output was committed. */
+    @Override
+    public void close() throws IOException {
+        if (!committed) {
+            fs.delete(staging, true);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.vcaps.spark;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * Runs a picocli job command the way every vcaps job runs: {@code --help} and {@code --version}
+ * exit 0, a bad flag or value prints the problem and exits 2, a failure prints one line naming what
+ * failed and exits 1 (with the stack trace too when {@code VCAPS_DEBUG} is set).
+ */
+public final class JobCommandLine {
+    /** Exit code for bad flags or values. */
+    public static final int USAGE = 2;
+    /** Exit code for a job that failed. */
+    public static final int FAILED = 1;
+
+    private JobCommandLine() {
+    }
+
+    /** A command line for {@code command} with vcaps' error handling. */
+    public static CommandLine create(Object command) {
+        return configure(new CommandLine(command));
+    }
+
+    /** Applies vcaps' error handling to {@code commandLine} (and so to its subcommands added later). */
+    public static CommandLine configure(CommandLine commandLine) {
+        return commandLine
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(JobCommandLine::badArguments)
+                .setExecutionExceptionHandler(JobCommandLine::failed);
+    }
+
+    /** Runs {@code command} with {@code args} and returns the exit code. */
+    public static int execute(Object command, String... args) {
+        return create(command).execute(args);
+    }
+
+    /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
+    public static void main(Object command, String... args) {
+        System.exit(execute(command, args));
+    }
+
+    private static int badArguments(ParameterException e, String[] args) {
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        String name = commandLine.getCommandSpec().qualifiedName();
+        err.println(name + ": " + e.getMessage());
+        UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + name + " --help' for the options.");
+        err.flush();
+        return USAGE;
+    }
+
+    private static int failed(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getCommandSpec().qualifiedName() + " failed: " + describe(e));
+        if (System.getenv("VCAPS_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return FAILED;
+    }
+
+    /**
+     * One line for a failure: the message of a {@link JobFailure} anywhere in the cause chain, or else
+     * the innermost cause's type and message.
+     */
+    public static String describe(Throwable e) {
+        Throwable innermost = e;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JobFailure) {
+                return oneLine(t.getMessage());
+            }
+            innermost = t;
+        }
+        String message = innermost.getMessage();
+        String type = innermost.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + ": " + oneLine(message);
+    }
+
+    private static String oneLine(String message) {
+        String line = message.strip().replaceAll("\\s*\\R\\s*", " ");
+        return line.length() > 1000 ? line.substring(0, 1000) + "..." : line;
+    }
+}

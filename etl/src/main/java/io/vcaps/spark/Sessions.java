@@ -1,0 +1,71 @@
+package io.vcaps.spark;
+
+import java.io.File;
+import java.net.URISyntaxException;
+import java.net.URL;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.DefaultConfiguration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Gets or creates the SparkSession a job runs in. A master is set only where none was given
+ * ({@code spark.master} unset, as when a job is started without spark-submit): then {@code local[*]}.
+ */
+public final class Sessions {
+    private static final String SPARK_DEFAULT_LOG_CONFIG = "org/apache/spark/log4j2-defaults.properties";
+
+    private Sessions() {
+    }
+
+    /** The active session if there is one, otherwise a new one named {@code appName}. */
+    public static SparkSession getOrCreate(String appName) {
+        SparkSession active = SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession().getOrElse(() -> null));
+        if (active != null) {
+            return active;
+        }
+        quietLogging();
+        SparkConf given = new SparkConf();
+        SparkSession.Builder builder = SparkSession.builder().appName(appName);
+        if (!given.contains("spark.master")) {
+            builder.master("local[*]");
+        }
+        if (!given.contains("spark.hadoop.hadoop.tmp.dir")) {
+            // Hadoop's own default is /tmp/hadoop-<user>, shared by every Hadoop program on the machine.
+            builder.config("spark.hadoop.hadoop.tmp.dir", defaultHadoopTmp(given));
+        }
+        return builder.getOrCreate();
+    }
+
+    private static String defaultHadoopTmp(SparkConf given) {
+        String base = given.get("spark.local.dir", System.getProperty("java.io.tmpdir")).split(",")[0];
+        return new File(base, "vcaps-hadoop-" + System.getProperty("user.name", "user")).getAbsolutePath();
+    }
+
+    /**
+     * Replaces Spark's built-in INFO-level console logging by ours (warnings, plus the jobs' own
+     * INFO lines); a log4j2 configuration the user supplied is left alone.
+     */
+    static void quietLogging() {
+        if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("log4j.configurationFile") != null) {
+            return;
+        }
+        try {
+            if (!(LogManager.getContext(false) instanceof LoggerContext context)) {
+                return;
+            }
+            Configuration current = context.getConfiguration();
+            String location = current.getConfigurationSource() == null ? null : current.getConfigurationSource().getLocation();
+            boolean builtIn = current instanceof DefaultConfiguration
+                    || (location != null && location.endsWith(SPARK_DEFAULT_LOG_CONFIG));
+            URL ours = Sessions.class.getResource("log4j2-vcaps.properties");
+            if (builtIn && ours != null) {
+                context.setConfigLocation(ours.toURI());
+            }
+        } catch (LinkageError | URISyntaxException e) {
+            // Another logging backend is bound: it has its own configuration.
+        }
+    }
+}

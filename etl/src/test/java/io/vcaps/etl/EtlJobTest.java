@@ -1,0 +1,98 @@
+package io.vcaps.etl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vcaps.spark.JobCommandLine;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code vcaps etl} as a user runs it: flags, exit codes and messages. */
+class EtlJobTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void startSpark() {
+        TestSpark.session();
+    }
+
+    private int run(String... args) {
+        CommandLine commandLine = JobCommandLine.create(new EtlJob());
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private Path mnistLike() throws Exception {
+        Path input = dir.resolve("mnist");
+        Fixtures.idx(input.resolve("train-images-idx3-ubyte.gz"), new int[] {6, 28, 28}, Fixtures.idxImages(6, 28));
+        Fixtures.idx(input.resolve("train-labels-idx1-ubyte.gz"), new int[] {6}, Fixtures.idxLabels(6));
+        Fixtures.idx(input.resolve("t10k-images-idx3-ubyte.gz"), new int[] {2, 28, 28}, Fixtures.idxImages(2, 28));
+        Fixtures.idx(input.resolve("t10k-labels-idx1-ubyte.gz"), new int[] {2}, Fixtures.idxLabels(2));
+        return input;
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        assertEquals(0, run("--help"));
+        for (String option : new String[] {"--source", "--input", "--attributes", "--output", "--height", "--width", "--channels",
+            "--test-fraction", "--mode", "--max-pixels"}) {
+            assertTrue(out.toString().contains(option), option + " in " + out);
+        }
+    }
+
+    @Test
+    void aRunWritesTheDatasetAndSaysWhat() throws Exception {
+        Path output = dir.resolve("out");
+        assertEquals(0, run("--source", "idx", "--input", mnistLike().toString(), "--output", output.toString()), err.toString());
+        assertEquals("etl: 8 images (train 6, test 2), 0 rejects -> " + output + System.lineSeparator(), out.toString());
+        assertTrue(Files.exists(output.resolve("_vcaps.json")));
+
+        assertEquals(1, run("--source", "idx", "--input", mnistLike().toString(), "--output", output.toString()));
+        assertEquals("etl failed: output already exists: file:" + output + " (use --mode overwrite to replace it)"
+                + System.lineSeparator(), err.toString());
+        assertEquals(0, run("--source", "IDX", "--input", mnistLike().toString(), "--output", output.toString(), "--mode", "overwrite"));
+    }
+
+    @Test
+    void aMissingInputFailsWithExitOneNamingIt() {
+        assertEquals(1, run("--source", "folders", "--input", dir.resolve("absent").toString(), "--output", dir.resolve("o").toString()));
+        assertEquals("etl failed: input not found: file:" + dir.resolve("absent") + System.lineSeparator(), err.toString());
+        assertTrue(Files.notExists(dir.resolve("o")));
+    }
+
+    @Test
+    void badFlagsAndValuesExitTwo() {
+        assertEquals(2, run("--source", "idx", "--input", "x", "--output", "y", "--colour", "blue"));
+        assertTrue(err.toString().startsWith("etl: Unknown options: '--colour', 'blue'"), err.toString());
+        assertTrue(err.toString().contains("Try 'etl --help'"), err.toString());
+
+        for (String[] args : new String[][] {
+            {"--source", "pictures", "--input", "x", "--output", "y"},
+            {"--input", "x", "--output", "y"},
+            {"--source", "attributes", "--input", "x", "--output", "y"},
+            {"--source", "idx", "--input", "x", "--output", "y", "--attributes", "a.csv"},
+            {"--source", "idx", "--input", "x", "--output", "y", "--channels", "2"},
+            {"--source", "idx", "--input", "x", "--output", "y", "--test-fraction", "1.5"},
+            {"--source", "idx", "--input", "x", "--output", "y", "--mode", "append"},
+            {"--source", "idx", "--input", "x", "--output", "y", "--height", "many"},
+        }) {
+            err.getBuffer().setLength(0);
+            assertEquals(2, run(args), String.join(" ", args));
+            assertTrue(err.toString().startsWith("etl: "), err.toString());
+        }
+        err.getBuffer().setLength(0);
+        run("--source", "attributes", "--input", "x", "--output", "y");
+        assertTrue(err.toString().contains("needs an attribute file (--attributes)"), err.toString());
+    }
+}
