@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 
 /** {@code vcaps bench model}: the model's training or inference speed, no Spark, one JSON line last. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; each prints one JSON line last.",
-        subcommands = {BenchJob.Model.class})
+        subcommands = {BenchJob.Model.class, io.vcaps.jobs.train.SparkOverheadBench.class,
+            io.vcaps.jobs.batch.BatchBenchCommands.Classify.class,
+            io.vcaps.jobs.batch.BatchBenchCommands.Generate.class})
 public final class BenchJob implements Runnable {
 
     @Override

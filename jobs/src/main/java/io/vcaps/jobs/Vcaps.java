@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The entry point {@code submit-scripts/vcaps} runs: {@code vcaps <job> [options]}, one subcommand per job. */
 @Command(name = "vcaps", mixinStandardHelpOptions = true,
         description = "Variational Capsule Networks on Apache Spark.",
-        subcommands = {EtlJob.class, BenchJob.class})
+        subcommands = {EtlJob.class, io.vcaps.jobs.train.TrainJob.class, io.vcaps.jobs.batch.ClassifyJob.class,
+            io.vcaps.jobs.batch.GenerateJob.class, BenchJob.class})
 public final class Vcaps implements Runnable {
 
     @CommandLine.Spec

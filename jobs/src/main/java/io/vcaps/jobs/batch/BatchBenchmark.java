@@ -1,0 +1,102 @@
+package io.vcaps.jobs.batch;
+
+import io.vcaps.core.bench.ModelBenchmark;
+import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.model.ImageShape;
+import io.vcaps.core.model.ModelBundle;
+import io.vcaps.core.model.VcnModel;
+import io.vcaps.spark.OutputMode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Times the batch jobs end to end through Spark, Parquet in and out, with an untrained model of a given
+ * configuration (speed does not depend on the weights): {@link BatchClassification} over a {@link SyntheticDataset},
+ * and {@link MassSynthesis} with or without PNG files. Each run is preceded by a small untimed run, so the
+ * executors' threads have read the bundle and the JIT has warmed up, as in a long job.
+ */
+public final class BatchBenchmark {
+    private BatchBenchmark() {
+    }
+
+    /** Classification images/s of {@code images} images through {@code vcaps classify}. */
+    public static Map<String, Object> classify(SparkSession spark, VcnConfig config, int images, int batchSize,
+            int partitions) throws IOException {
+        Path work = Files.createTempDirectory("vcaps-bench-classify");
+        try {
+            String bundle = writeBundle(config, work);
+            String data = work.resolve("data").toString();
+            SyntheticDataset.write(spark, data, images, Math.min(images, partitions * batchSize), 11, partitions);
+            int parallelism = spark.sparkContext().defaultParallelism();
+            // The test split, at most one batch per task, warms up; the train split is timed.
+            BatchClassification.run(spark, new ClassifyRequest(bundle, data, work.resolve("warm").toString(), batchSize,
+                    OutputMode.ERROR, "test"));
+            long start = System.nanoTime();
+            BatchClassification.Result result = BatchClassification.run(spark, new ClassifyRequest(bundle, data,
+                    work.resolve("out").toString(), batchSize, OutputMode.ERROR, "train"));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("benchmark", "classify");
+            out.put("images", result.rows());
+            out.put("batch_size", batchSize);
+            out.put("input_partitions", partitions);
+            out.put("spark_parallelism", parallelism);
+            out.put("seconds", round(seconds));
+            out.put("img_per_s", round(result.rows() / seconds));
+            out.put("peak_rss_mb", ModelBenchmark.peakRssMb());
+            out.put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+            return out;
+        } finally {
+            FileUtils.deleteQuietly(work.toFile());
+        }
+    }
+
+    /** Synthesis images/s of {@code perEntity} images of each of 10 entities through {@code vcaps generate}. */
+    public static Map<String, Object> generate(SparkSession spark, VcnConfig config, long perEntity, boolean png,
+            int partitions) throws IOException {
+        Path work = Files.createTempDirectory("vcaps-bench-generate");
+        try {
+            String bundle = writeBundle(config, work);
+            MassSynthesis.run(spark, new GenerateRequest(bundle, work.resolve("warm").toString(),
+                    Math.min(perEntity, Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false, OutputMode.ERROR));
+            long start = System.nanoTime();
+            MassSynthesis.Result result = MassSynthesis.run(spark, new GenerateRequest(bundle,
+                    work.resolve("out").toString(), perEntity, null, 2, 1.0, partitions, png, false, false,
+                    OutputMode.ERROR));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("benchmark", "generate");
+            out.put("images", result.images());
+            out.put("png", png);
+            out.put("partitions", partitions);
+            out.put("batch", Synthesiser.BATCH);
+            out.put("seconds", round(seconds));
+            out.put("img_per_s", round(result.images() / seconds));
+            out.put("peak_rss_mb", ModelBenchmark.peakRssMb());
+            out.put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+            return out;
+        } finally {
+            FileUtils.deleteQuietly(work.toFile());
+        }
+    }
+
+    private static String writeBundle(VcnConfig config, Path dir) throws IOException {
+        VcnModel model = VcnModel.create(config, new ImageShape(28, 28, 1), SyntheticDataset.entities(), DataType.FLOAT);
+        Path file = dir.resolve("model.vcaps");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ModelBundle.write(model, out);
+        }
+        return file.toString();
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,97 @@
+package io.vcaps.jobs.batch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vcaps.core.model.VcnModel;
+import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.JobFailure;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Bulk classification: a bundle and an image dataset in, a {@link ClassificationSchema} Parquet table out, plus
+ * {@code _eval.json} and {@code _confusion.png} when the data has labels. The bundle is checked on the driver and
+ * broadcast once; executors score in minibatches inside {@code mapPartitions}. The output appears complete or not
+ * at all ({@link CommittedOutput}).
+ */
+public final class BatchClassification {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private BatchClassification() {
+    }
+
+    /** What a run wrote: rows scored and, for labelled data, the evaluation (else null). */
+    public record Result(long rows, String bundleId, Evaluation evaluation) {
+    }
+
+    public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
+        try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(), request.output(),
+                request.mode())) {
+            Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
+            VcnModel model = bundle.model();
+            LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),
+                    model.entityNames());
+            Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
+            try {
+                JavaRDD<Row> scored = input.rows().toJavaRDD()
+                        .mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize()));
+                String staging = output.staging().toString();
+                spark.createDataFrame(scored, ClassificationSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
+                        .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
+                        .option("parquet.enable.dictionary#" + ClassificationSchema.KL + ".list.element", "false")
+                        .parquet(staging);
+                Evaluation evaluation = null;
+                long rows;
+                if (input.labelled()) {
+                    int k = model.entities();
+                    evaluation = SideFiles.parquet(spark, output.staging())
+                            .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
+                                    ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL, ClassificationSchema.LABELS)
+                            .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
+                    rows = evaluation.rows();
+                    writeEvaluation(output, request, bundle, evaluation);
+                } else {
+                    rows = SideFiles.parquet(spark, output.staging()).count();
+                }
+                output.commit();
+                return new Result(rows, bundle.id(), evaluation);
+            } finally {
+                bytes.destroy();
+            }
+        }
+    }
+
+    private static void writeEvaluation(CommittedOutput output, ClassifyRequest request, Bundle bundle,
+            Evaluation evaluation) throws IOException {
+        VcnModel model = bundle.model();
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bundle_id", bundle.id());
+        report.put("bundle", request.model());
+        report.put("data", request.data());
+        report.put("split", request.split() == null ? "all" : request.split());
+        report.put("threshold", model.config().presenceThreshold());
+        report.putAll(evaluation.report(model.entityNames()));
+        Path dir = output.staging();
+        Configuration conf = output.fileSystem().getConf();
+        SideFiles.write(conf, new Path(dir, ClassificationSchema.EVAL_FILE), JSON.writeValueAsBytes(report));
+        if (evaluation.singleLabel()) {
+            String title = String.format(Locale.ROOT, "Confusion matrix: accuracy %.2f%% of %d images (bundle %s)",
+                    100 * evaluation.accuracy(), evaluation.rows(), bundle.id());
+            byte[] png = ConfusionChart.png(evaluation.confusion(), model.entityNames(), title);
+            SideFiles.write(conf, new Path(dir, ClassificationSchema.CONFUSION_FILE), png);
+        }
+        if (evaluation.rows() == 0) {
+            throw new JobFailure("the dataset at " + request.data() + " has label columns but no labelled rows");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.vcaps.jobs.batch;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** The columns {@code vcaps classify} writes, one row per input image (README, "Batch jobs"). */
+public final class ClassificationSchema {
+    /** The input row's id. */
+    public static final String ID = "id";
+    /** The single-label prediction: the index of the entity with the smallest KL. */
+    public static final String PREDICTED = "predicted";
+    /** That entity's name. */
+    public static final String PREDICTED_NAME = "predicted_name";
+    /** Indices of the entities whose KL is under the presence threshold (the multi-label prediction). */
+    public static final String PRESENT = "present";
+    /** Per-capsule KL with the prior, in the model's entity order (nats). */
+    public static final String KL = "kl";
+    /** softmax(-KL) of the predicted entity. */
+    public static final String SCORE = "score";
+    /** True when no capsule is under the threshold. */
+    public static final String UNKNOWN = "unknown";
+    /** The true entity (model indices) for single-label data; null otherwise. */
+    public static final String LABEL = "label";
+    /** The true entities (model indices) where the data has labels; null otherwise. */
+    public static final String LABELS = "labels";
+    /** The id of the bundle that scored the row (see {@link Bundle#idOf}). */
+    public static final String BUNDLE_ID = "bundle_id";
+
+    public static final StructType SCHEMA = new StructType()
+            .add(ID, DataTypes.StringType, false)
+            .add(PREDICTED, DataTypes.IntegerType, false)
+            .add(PREDICTED_NAME, DataTypes.StringType, false)
+            .add(PRESENT, DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add(KL, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add(SCORE, DataTypes.DoubleType, false)
+            .add(UNKNOWN, DataTypes.BooleanType, false)
+            .add(LABEL, DataTypes.IntegerType, true)
+            .add(LABELS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+            .add(BUNDLE_ID, DataTypes.StringType, false);
+
+    /** The evaluation report written inside the output when the data has labels. */
+    public static final String EVAL_FILE = "_eval.json";
+    /** The confusion matrix as a picture, beside the report (single-label data). */
+    public static final String CONFUSION_FILE = "_confusion.png";
+
+    private ClassificationSchema() {
+    }
+}

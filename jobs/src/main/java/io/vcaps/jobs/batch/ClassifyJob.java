@@ -1,0 +1,67 @@
+package io.vcaps.jobs.batch;
+
+import io.vcaps.spark.JobCommandLine;
+import io.vcaps.spark.OutputMode;
+import io.vcaps.spark.Sessions;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code vcaps classify}: scores a Parquet image dataset with a model bundle, back to Parquet ({@link BatchClassification}). */
+@Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Classifies every image of a vcaps etl dataset (or one split) on the executors and writes",
+            "Parquet: id, predicted, predicted_name, present, kl, score, unknown, label, labels, bundle_id;",
+            "with labels, also _eval.json (accuracy, per-entity precision/recall/F1, confusion matrix) and",
+            "_confusion.png. Exit 0 on success, 1 when the job failed, 2 for bad options."})
+public final class ClassifyJob implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "the model bundle (any Hadoop URI)")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "the dataset folder written by vcaps etl")
+    String data;
+
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")
+    String output;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "B",
+            description = "images per model call on an executor (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--mode", defaultValue = "error", paramLabel = "MODE",
+            description = "error or overwrite: what to do when the output exists (default: ${DEFAULT-VALUE})")
+    OutputMode mode;
+
+    @Option(names = "--split", paramLabel = "S", description = "score only this split (train, test); default: all rows")
+    String split;
+
+    @Override
+    public Integer call() throws Exception {
+        ClassifyRequest request;
+        try {
+            request = new ClassifyRequest(model, data, output, batchSize, mode, split);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SparkSession spark = Sessions.getOrCreate("vcaps classify");
+        BatchClassification.Result result = BatchClassification.run(spark, request);
+        String eval = result.evaluation() == null ? "no labels"
+                : String.format(Locale.ROOT, "accuracy %.4f, unknown rate %.4f",
+                        result.evaluation().headlineAccuracy(), result.evaluation().unknownRate());
+        spec.commandLine().getOut().printf("classify: %d images scored by bundle %s (%s) -> %s%n", result.rows(),
+                result.bundleId(), eval, output);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        JobCommandLine.main(new ClassifyJob(), args);
+    }
+}

@@ -1,0 +1,92 @@
+package io.vcaps.jobs.batch;
+
+import io.vcaps.spark.JobCommandLine;
+import io.vcaps.spark.OutputMode;
+import io.vcaps.spark.Sessions;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code vcaps generate}: mass synthesis from a model bundle to Parquet and pictures ({@link MassSynthesis}). */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Synthesises N images per entity on the executors from the prior at temperature T and writes",
+            "Parquet: id, entity, entity_name, seed, index, temperature, z, label, labels, height, width, channels,",
+            "pixels; optionally _images/ (a PNG per image), _sheets/ (contact sheets), _traversals/ (latent",
+            "traversals). The same seed gives byte-identical rows for any --partitions or executor count.",
+            "Exit 0 on success, 1 when the job failed, 2 for bad options."})
+public final class GenerateJob implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "the model bundle (any Hadoop URI)")
+    String model;
+
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")
+    String output;
+
+    @Option(names = "--per-entity", required = true, paramLabel = "N", description = "images per entity")
+    long perEntity;
+
+    @Option(names = "--entities", split = ",", paramLabel = "NAME", description = "entity names (default: all)")
+    List<String> entities;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "noise seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+            description = "standard deviation of the prior samples (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--partitions", paramLabel = "P",
+            description = "Spark partitions of the index range (default: Spark's default parallelism)")
+    Integer partitions;
+
+    @Option(names = "--images", paramLabel = "FORMAT", description = "also write one image file per image: png")
+    String images;
+
+    @Option(names = "--sheets", description = "a contact sheet of the first images of each entity")
+    boolean sheets;
+
+    @Option(names = "--traversals", description = "a latent traversal grid per entity, each dimension across [-3, 3]")
+    boolean traversals;
+
+    @Option(names = "--mode", defaultValue = "error", paramLabel = "MODE",
+            description = "error or overwrite: what to do when the output exists (default: ${DEFAULT-VALUE})")
+    OutputMode mode;
+
+    @Override
+    public Integer call() throws Exception {
+        if (images != null && !images.equalsIgnoreCase("png")) {
+            throw new ParameterException(spec.commandLine(), "--images supports png, not " + images);
+        }
+        GenerateRequest request;
+        try {
+            request = request(partitions != null ? partitions : 1);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SparkSession spark = Sessions.getOrCreate("vcaps generate");
+        if (partitions == null) {
+            request = request(spark.sparkContext().defaultParallelism());
+        }
+        MassSynthesis.Result result = MassSynthesis.run(spark, request);
+        spec.commandLine().getOut().printf("generate: %d images of %d entities by bundle %s -> %s%n", result.images(),
+                result.entities(), result.bundleId(), output);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private GenerateRequest request(int p) {
+        return new GenerateRequest(model, output, perEntity, entities, seed, temperature, p, images != null, sheets,
+                traversals, mode);
+    }
+
+    public static void main(String[] args) {
+        JobCommandLine.main(new GenerateJob(), args);
+    }
+}

@@ -1,0 +1,55 @@
+package io.vcaps.jobs.batch;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The files a batch job writes beside its Parquet rows (reports, pictures), and reading those rows back while they
+ * are still in the hidden staging folder.
+ */
+final class SideFiles {
+    private SideFiles() {
+    }
+
+    /**
+     * A private file system instance that writes no {@code .crc} side files (the local file system's checksums), so
+     * a folder of pictures holds only pictures; the caller closes it. The shared cached instance is left as it is.
+     */
+    static FileSystem plain(Configuration conf, Path under) throws IOException {
+        FileSystem fs = FileSystem.newInstance(under.toUri(), conf);
+        fs.setWriteChecksum(false);
+        return fs;
+    }
+
+    /** Writes {@code bytes} to {@code file}, replacing it. */
+    static void write(Configuration conf, Path file, byte[] bytes) throws IOException {
+        try (FileSystem fs = plain(conf, file); OutputStream out = fs.create(file, true)) {
+            out.write(bytes);
+        }
+    }
+
+    /**
+     * The Parquet rows Spark wrote into {@code dir}, read by their file names: Spark ignores a folder whose name
+     * starts with a dot, such as the staging folder, with a warning, but not files named inside it.
+     */
+    static Dataset<Row> parquet(SparkSession spark, Path dir) throws IOException {
+        FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        List<String> files = new ArrayList<>();
+        for (FileStatus status : fs.listStatus(dir, p -> p.getName().startsWith("part-"))) {
+            files.add(status.getPath().toString());
+        }
+        if (files.isEmpty()) {
+            throw new IOException("no Parquet part files in " + dir);
+        }
+        return spark.read().parquet(files.toArray(new String[0]));
+    }
+}

@@ -1,0 +1,172 @@
+package io.vcaps.jobs.batch;
+
+import io.vcaps.core.model.ImageShape;
+import io.vcaps.core.model.VcnModel;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Turns one partition of global image numbers g (0 .. E*N-1; entity slot g / N, index g % N) into
+ * {@link SynthesisSchema} rows, lazily. Images are decoded in batches aligned to multiples of {@link #BATCH} within
+ * each entity, whatever the partition holds (a batch cut by a partition boundary is decoded whole and the rows
+ * outside the partition dropped), so every image comes out of the very same computation, and the same bytes, for
+ * any number of partitions or executors. With {@code pngDir} set, each image is also written as a PNG file.
+ */
+final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
+    private static final long serialVersionUID = 1L;
+
+    /** Images per generator call, and the alignment of the batches. */
+    static final int BATCH = 256;
+
+    private final String bundleId;
+    private final Broadcast<byte[]> bundle;
+    private final int[] entities;
+    private final long perEntity;
+    private final long seed;
+    private final double temperature;
+    private final String pngDir;
+    private final HadoopConf conf;
+
+    Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
+            double temperature, String pngDir, HadoopConf conf) {
+        this.bundleId = bundleId;
+        this.bundle = bundle;
+        this.entities = entities;
+        this.perEntity = perEntity;
+        this.seed = seed;
+        this.temperature = temperature;
+        this.pngDir = pngDir;
+        this.conf = conf;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Long> numbers) throws IOException {
+        VcnModel model = ExecutorModels.get(bundleId, bundle);
+        FileSystem fs = null;
+        if (pngDir != null) {
+            fs = SideFiles.plain(conf.get(), new Path(pngDir));
+            FileSystem opened = fs;
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            if (task != null) {
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close(opened));
+            }
+        }
+        FileSystem pictures = fs;
+        return new Iterator<>() {
+            private final List<Row> pending = new ArrayList<>();
+            private int next;
+            private Long carried;
+
+            @Override
+            public boolean hasNext() {
+                while (next == pending.size()) {
+                    pending.clear();
+                    next = 0;
+                    Long first = carried != null ? carried : numbers.hasNext() ? numbers.next() : null;
+                    carried = null;
+                    if (first == null) {
+                        return false;
+                    }
+                    long slot = first / perEntity;
+                    long start = first % perEntity;
+                    long batchStart = start / BATCH * BATCH;
+                    long batchEnd = Math.min(batchStart + BATCH, perEntity);
+                    long end = start + 1;
+                    while (end < batchEnd && numbers.hasNext()) {
+                        long g = numbers.next();
+                        if (g != slot * perEntity + end) {
+                            carried = g;
+                            break;
+                        }
+                        end++;
+                    }
+                    decode(model, (int) slot, batchStart, batchEnd, start, end, pending, pictures);
+                }
+                return true;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return pending.get(next++);
+            }
+        };
+    }
+
+    /** Decodes the aligned batch [batchStart, batchEnd) of entity slot {@code slot}, keeping [from, to). */
+    private void decode(VcnModel model, int slot, long batchStart, long batchEnd, long from, long to, List<Row> out,
+            FileSystem pictures) {
+        int entity = entities[slot];
+        String name = model.entityNames().get(entity);
+        ImageShape shape = model.shape();
+        int pixelsPer = shape.pixels();
+        VcnModel.Synthesis synthesis = model.synthesise(new int[] {entity}, (int) (batchEnd - batchStart), seed,
+                temperature, batchStart);
+        int skip = (int) (from - batchStart);
+        int count = (int) (to - from);
+        float[] images = rows(synthesis.images(), skip, count);
+        float[] latent = rows(synthesis.latent(), skip, count);
+        int latentPer = (int) synthesis.latent().size(1);
+        for (int i = 0; i < count; i++) {
+            long index = from + i;
+            byte[] pixels = new byte[pixelsPer];
+            for (int p = 0, o = i * pixelsPer; p < pixelsPer; p++) {
+                pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(images[o + p] * 255f)));
+            }
+            Float[] z = new Float[latentPer];
+            for (int j = 0; j < latentPer; j++) {
+                z[j] = latent[i * latentPer + j];
+            }
+            out.add(RowFactory.create(name + "-" + seed + "-" + index, entity, name, seed, index, temperature, z,
+                    entity, new Integer[] {entity}, shape.height(), shape.width(), shape.channels(), pixels));
+            if (pictures != null) {
+                writePng(pictures, entity, name, index, pixels, shape);
+            }
+        }
+    }
+
+    private static float[] rows(INDArray matrix, int skip, int count) {
+        long columns = matrix.size(1);
+        INDArray slice = matrix.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(skip, skip + count),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        float[] values = slice.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        if (values.length != count * columns) {
+            throw new IllegalStateException("unexpected buffer of " + values.length + " values for " + count + "x" + columns);
+        }
+        return values;
+    }
+
+    private void writePng(FileSystem fs, int entity, String name, long index, byte[] pixels, ImageShape shape) {
+        Path file = new Path(new Path(pngDir, SynthesisSchema.entityStem(entity, name)),
+                SynthesisSchema.indexName(index, perEntity) + ".png");
+        try (OutputStream out = fs.create(file, true)) {
+            out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void close(FileSystem fs) {
+        if (fs != null) {
+            try {
+                fs.close();
+            } catch (IOException e) {
+                // Nothing is buffered in a closed file system; the files are written.
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.vcaps.jobs.train;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Where a run stood when a checkpoint was written, {@code progress.json} beside the checkpoint's {@code model.zip}
+ * (whose networks hold the parameters, optimiser state and iteration counts). With the model it is everything a
+ * resumed run needs to continue exactly: the rounds done (data order and noise derive from the round), the
+ * learning-rate scale and the non-finite rounds so far. The run's shape (workers, averaging frequency) is recorded
+ * so that a resume that would change the arithmetic is refused.
+ */
+public record Checkpoint(
+        @JsonProperty("rounds") long rounds,
+        @JsonProperty("epoch") double epoch,
+        @JsonProperty("examples") long examples,
+        @JsonProperty("learning_rate_scale") double learningRateScale,
+        @JsonProperty("non_finite_rounds") int nonFiniteRounds,
+        @JsonProperty("workers") int workers,
+        @JsonProperty("averaging_frequency") int averagingFrequency,
+        @JsonProperty("batch_size") int batchSize,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("dataset") String dataset,
+        @JsonProperty("elapsed_seconds") double elapsedSeconds,
+        @JsonProperty("created") String created) {
+}

@@ -1,0 +1,183 @@
+package io.vcaps.jobs.train;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.model.ModelBundle;
+import io.vcaps.core.model.VcnModel;
+import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * RUN_DIR of {@code vcaps train} on any Hadoop filesystem: {@code model.zip}, {@code eval.json},
+ * {@code metrics.jsonl} and {@code checkpoints/round-NNNNNNNN/} ({@code model.zip} + {@code progress.json}). Every
+ * file is written under a hidden temporary name and renamed into place; a checkpoint directory is renamed into
+ * place whole, and one without its {@code progress.json} is never taken as the latest.
+ */
+public final class RunDirectory {
+
+    static final String MODEL = "model.zip";
+    static final String EVAL = "eval.json";
+    static final String METRICS = "metrics.jsonl";
+    static final String CHECKPOINTS = "checkpoints";
+    static final String PROGRESS = "progress.json";
+    private static final Pattern CHECKPOINT = Pattern.compile("round-(\\d+)");
+    static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final FileSystem fs;
+    private final Path root;
+
+    private RunDirectory(FileSystem fs, Path root) {
+        this.fs = fs;
+        this.root = root;
+    }
+
+    /**
+     * Opens RUN_DIR {@code output}. A directory that already holds files is refused unless resuming: a new run never
+     * mixes its checkpoints and metrics with another's.
+     */
+    public static RunDirectory open(Configuration conf, String output, boolean resume) throws IOException {
+        Path path = new Path(output);
+        FileSystem fs = path.getFileSystem(conf);
+        Path root = fs.makeQualified(path);
+        if (fs.exists(root)) {
+            if (!fs.getFileStatus(root).isDirectory()) {
+                throw new JobFailure("output " + root + " is a file, not a run directory");
+            }
+            if (!resume && fs.listStatus(root, p -> !p.getName().startsWith(".")).length > 0) {
+                throw new JobFailure("output " + root + " already holds a training run (use --resume to continue it,"
+                        + " or choose another directory)");
+            }
+        }
+        fs.mkdirs(root);
+        return new RunDirectory(fs, root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    Path file(String name) {
+        return new Path(root, name);
+    }
+
+    /** The newest complete checkpoint, if any. */
+    public Optional<Path> latestCheckpoint() throws IOException {
+        return checkpoints().stream().reduce((a, b) -> b);
+    }
+
+    /** Complete checkpoints, oldest first. */
+    List<Path> checkpoints() throws IOException {
+        Path dir = file(CHECKPOINTS);
+        List<Path> out = new ArrayList<>();
+        if (!fs.exists(dir)) {
+            return out;
+        }
+        for (FileStatus s : fs.listStatus(dir)) {
+            if (s.isDirectory() && CHECKPOINT.matcher(s.getPath().getName()).matches()
+                    && fs.exists(new Path(s.getPath(), PROGRESS)) && fs.exists(new Path(s.getPath(), MODEL))) {
+                out.add(s.getPath());
+            }
+        }
+        out.sort(Comparator.comparingLong(RunDirectory::round));
+        return out;
+    }
+
+    private static long round(Path checkpoint) {
+        Matcher m = CHECKPOINT.matcher(checkpoint.getName());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Reads the model of a checkpoint. */
+    public VcnModel readModel(Path checkpoint) throws IOException {
+        Path file = new Path(checkpoint, MODEL);
+        try (InputStream in = fs.open(file)) {
+            return ModelBundle.read(in, file.toString());
+        }
+    }
+
+    /** Reads the progress of a checkpoint. */
+    public Checkpoint readProgress(Path checkpoint) throws IOException {
+        try (InputStream in = fs.open(new Path(checkpoint, PROGRESS))) {
+            return JSON.readValue(in, Checkpoint.class);
+        }
+    }
+
+    /** Writes a checkpoint atomically and drops all but the newest {@code keep}. */
+    public Path writeCheckpoint(VcnModel model, Checkpoint progress, int keep) throws IOException {
+        Path dir = file(CHECKPOINTS);
+        fs.mkdirs(dir);
+        String name = String.format("round-%08d", progress.rounds());
+        Path target = new Path(dir, name);
+        Path staging = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            fs.mkdirs(staging);
+            try (OutputStream out = fs.create(new Path(staging, MODEL), true)) {
+                ModelBundle.write(model, out);
+            }
+            try (OutputStream out = fs.create(new Path(staging, PROGRESS), true)) {
+                JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, true);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("could not rename " + staging + " to " + target);
+            }
+        } finally {
+            if (fs.exists(staging)) {
+                fs.delete(staging, true);
+            }
+        }
+        List<Path> all = checkpoints();
+        for (int i = 0; i < all.size() - keep; i++) {
+            fs.delete(all.get(i), true);
+        }
+        return target;
+    }
+
+    /** Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place. */
+    public void writeAtomically(String name, Writer writer) throws IOException {
+        Path target = file(name);
+        Path staging = file("." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            try (OutputStream out = fs.create(staging, true)) {
+                writer.write(out);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, false);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("could not rename " + staging + " to " + target);
+            }
+        } finally {
+            if (fs.exists(staging)) {
+                fs.delete(staging, false);
+            }
+        }
+    }
+
+    /** Writes to a stream. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+}

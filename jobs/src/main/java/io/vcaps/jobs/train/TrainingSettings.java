@@ -1,0 +1,103 @@
+package io.vcaps.jobs.train;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.vcaps.core.config.VcnConfig;
+import io.vcaps.spark.JobFailure;
+
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How {@code vcaps train} trains, from the {@code vcaps.training} block of the configuration (defaults in core's
+ * reference.conf, documented in conf/mnist-small.conf) with command-line overrides. Batch size and seed are the
+ * model configuration's ({@link VcnConfig#batchSize()}, {@link VcnConfig#seed()}).
+ *
+ * @param workers                     parallel workers (partitions of the train split); 0: Spark's default parallelism
+ * @param averagingFrequency          local steps per worker between two averagings
+ * @param epochs                      passes over the train split (fractions allowed)
+ * @param minutes                     wall-clock budget of this run; 0: none
+ * @param checkpointEvery             rounds between checkpoints
+ * @param checkpointsKept             newest checkpoints kept
+ * @param evalEvery                   rounds between held-out evaluations (the last round always has one)
+ * @param evalExamples                held-out images per evaluation during training (0: all); the final uses all
+ * @param aggregationDepth            depth of Spark's treeAggregate
+ * @param maxNonFiniteRounds          rounds with a NaN or infinite loss tolerated before the run fails
+ * @param nonFiniteLearningRateFactor learning rates are multiplied by this after such a round
+ */
+public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
+        int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
+        double nonFiniteLearningRateFactor) {
+
+    public TrainingSettings {
+        check(workers >= 0, "workers", workers, "0 or more");
+        check(averagingFrequency >= 1, "averaging-frequency", averagingFrequency, "at least 1");
+        check(epochs > 0, "epochs", epochs, "positive");
+        check(minutes >= 0, "minutes", minutes, "0 or more");
+        check(checkpointEvery >= 1, "checkpoint-every", checkpointEvery, "at least 1");
+        check(checkpointsKept >= 1, "checkpoints-kept", checkpointsKept, "at least 1");
+        check(evalEvery >= 1, "eval-every", evalEvery, "at least 1");
+        check(evalExamples >= 0, "eval-examples", evalExamples, "0 or more");
+        check(aggregationDepth >= 1, "aggregation-depth", aggregationDepth, "at least 1");
+        check(maxNonFiniteRounds >= 1, "non-finite.max-rounds", maxNonFiniteRounds, "at least 1");
+        check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
+                nonFiniteLearningRateFactor, "in (0, 1]");
+    }
+
+    private static void check(boolean ok, String key, Object value, String expected) {
+        if (!ok) {
+            throw new JobFailure("vcaps.training." + key + " must be " + expected + ", got " + value);
+        }
+    }
+
+    /** The settings of a configuration file (null: the defaults). */
+    public static TrainingSettings load(File conf) {
+        Config overrides = conf == null ? ConfigFactory.empty() : ConfigFactory.parseFile(conf);
+        return from(overrides, conf == null ? "defaults" : conf.getPath());
+    }
+
+    /** The settings of HOCON text. */
+    public static TrainingSettings parse(String hocon) {
+        return from(ConfigFactory.parseString(hocon), "text");
+    }
+
+    private static TrainingSettings from(Config overrides, String source) {
+        try {
+            Config t = overrides.withFallback(ConfigFactory.defaultReference(VcnConfig.class.getClassLoader()))
+                    .resolve().getConfig("vcaps.training");
+            return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
+                    t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
+                    t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
+                    t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"));
+        } catch (ConfigException e) {
+            throw new JobFailure("bad configuration " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** These settings with the given values replacing theirs where not null. */
+    public TrainingSettings with(Integer newWorkers, Integer newFrequency, Double newEpochs, Double newMinutes,
+            Integer newCheckpointEvery) {
+        return new TrainingSettings(newWorkers != null ? newWorkers : workers,
+                newFrequency != null ? newFrequency : averagingFrequency, newEpochs != null ? newEpochs : epochs,
+                newMinutes != null ? newMinutes : minutes,
+                newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
+                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor);
+    }
+
+    /** As recorded in metrics and checkpoints. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workers", workers);
+        m.put("averaging_frequency", averagingFrequency);
+        m.put("epochs", epochs);
+        m.put("minutes", minutes);
+        m.put("checkpoint_every", checkpointEvery);
+        m.put("eval_every", evalEvery);
+        m.put("eval_examples", evalExamples);
+        m.put("max_non_finite_rounds", maxNonFiniteRounds);
+        m.put("non_finite_learning_rate_factor", nonFiniteLearningRateFactor);
+        return m;
+    }
+}

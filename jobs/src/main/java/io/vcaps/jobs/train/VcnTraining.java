@@ -1,0 +1,151 @@
+package io.vcaps.jobs.train;
+
+import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.model.ImageShape;
+import io.vcaps.core.model.StepLosses;
+import io.vcaps.core.model.TrainingStep;
+import io.vcaps.core.model.VcnModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The local training of a Variational Capsule Network for {@link ParameterAveraging}: the networks are E, G and D
+ * (in that order), the local step is core's {@link TrainingStep} on a minibatch of the worker's shard. What a
+ * worker trains on and its noise derive from (seed, round, worker) through {@link MinibatchOrder} and
+ * {@link Seeds}. Holds the model's recipe (configuration, image shape, entity names), never a model.
+ */
+public final class VcnTraining implements LocalTraining<Example> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String config;
+    private final ImageShape shape;
+    private final List<String> entities;
+    private final String dataType;
+    private final String key;
+    private final int threads;
+
+    /**
+     * @param run     distinguishes this training run from others on shared executors
+     * @param threads ND4J threads per worker task ({@link WorkerThreads}; 0: ND4J's default)
+     */
+    public VcnTraining(VcnConfig config, ImageShape shape, List<String> entities, DataType dataType, String run,
+            int threads) {
+        this.config = config.toHocon();
+        this.shape = shape;
+        this.entities = List.copyOf(entities);
+        this.dataType = dataType.name();
+        this.key = "vcn:" + run;
+        this.threads = threads;
+    }
+
+    /** ND4J threads per worker task (0: ND4J's default). */
+    public int threads() {
+        return threads;
+    }
+
+    /** The networks of a VCN in training-state order: encoder, generator, discriminator. */
+    public static List<Network> networks(VcnModel model) {
+        return List.of(Network.of(model.encoder()), Network.of(model.generator()), Network.of(model.discriminator()));
+    }
+
+    /** Core's step losses as named terms (also the metric names). */
+    public static Map<String, Double> terms(StepLosses l) {
+        Map<String, Double> t = new LinkedHashMap<>();
+        t.put("margin", l.margin());
+        t.put("reconstruction", l.reconstruction());
+        t.put("adversarial", l.adversarial());
+        t.put("discriminator", l.discriminator());
+        t.put("consistency", l.consistency());
+        t.put("kl_present", l.klPresent());
+        t.put("kl_absent", l.klAbsent());
+        return t;
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    /** A model built from the recipe, with fresh parameters. */
+    public VcnModel newModel() {
+        return VcnModel.create(VcnConfig.parse(config, "training recipe"), shape, entities, DataType.valueOf(dataType));
+    }
+
+    @Override
+    public VcnWorker newWorker() {
+        return new VcnWorker(newModel(), threads);
+    }
+
+    /** One executor's model and, once read, the shard it trains on. */
+    public static final class VcnWorker implements Worker<Example> {
+
+        private final VcnModel model;
+        private final List<Network> networks;
+        private final Random random;
+        private final int threads;
+        private List<Example> shard;
+        private int shardWorker = -1;
+        private MinibatchOrder order;
+        private int orderSteps;
+
+        VcnWorker(VcnModel model, int threads) {
+            this.model = model;
+            this.threads = threads;
+            this.networks = VcnTraining.networks(model);
+            this.random = Nd4j.getRandomFactory().getNewRandomInstance(model.config().seed());
+        }
+
+        public VcnModel model() {
+            return model;
+        }
+
+        @Override
+        public List<Network> networks() {
+            return networks;
+        }
+
+        @Override
+        public StepTotals train(Iterator<Example> examples, int worker, long round, int steps) {
+            WorkerThreads.apply(threads);
+            if (shard == null || shardWorker != worker) {
+                List<Example> read = new ArrayList<>();
+                examples.forEachRemaining(read::add);
+                Collections.sort(read);
+                shard = read;
+                shardWorker = worker;
+                order = null;
+            }
+            StepTotals totals = new StepTotals();
+            if (shard.isEmpty()) {
+                return totals;
+            }
+            VcnConfig config = model.config();
+            if (order == null || orderSteps != steps) {
+                order = new MinibatchOrder(config.seed(), worker, shard.size(), config.batchSize(), steps);
+                orderSteps = steps;
+            }
+            random.setSeed(Seeds.noise(config.seed(), round, worker));
+            TrainingStep step = new TrainingStep(model, random);
+            for (int j = 0; j < steps; j++) {
+                Minibatch batch = Minibatch.of(shard, order.batch(round, j), model.shape().pixels(), model.entities(),
+                        model.dataType());
+                StepLosses losses = step.fit(batch.images(), batch.present());
+                totals.add(terms(losses), losses.examples());
+                if (!losses.isFinite()) {
+                    totals.markNonFinite();
+                    break;
+                }
+            }
+            return totals;
+        }
+    }
+}

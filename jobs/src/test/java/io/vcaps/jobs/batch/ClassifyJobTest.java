@@ -1,0 +1,132 @@
+package io.vcaps.jobs.batch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.data.SyntheticDigits;
+import io.vcaps.core.model.Classification;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vcaps classify} end to end: a trained bundle, a real Parquet dataset, local[2] Spark. */
+class ClassifyJobTest {
+    private static SparkSession spark;
+    private static TrainedFixture fixture;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        spark = TestSpark.session();
+        fixture = TrainedFixture.get();
+    }
+
+    @Test
+    void scoresTheHeldOutSplitWithTheAccuracyOfTheModelInProcess() throws Exception {
+        Path out = dir.resolve("scored");
+        Cli run = Cli.run(new ClassifyJob(), "--model", fixture.bundle.toString(), "--data", fixture.dataset.toString(),
+                "--output", out.toString(), "--split", "test", "--batch-size", "64");
+        assertEquals(0, run.exit(), run.err());
+
+        // Independently: the same images through the model in this JVM, in one batch.
+        SyntheticDigits.Batch test = SyntheticDataset.images(TrainedFixture.TEST, TrainedFixture.SEED, true);
+        Classification expected = fixture.model.classify(TrainedFixture.images(test, 0, TrainedFixture.TEST));
+        int right = 0;
+        for (int i = 0; i < test.size(); i++) {
+            right += expected.predicted()[i] == test.labels()[i] ? 1 : 0;
+        }
+        double accuracy = right / (double) test.size();
+
+        JsonNode eval = new ObjectMapper().readTree(out.resolve(ClassificationSchema.EVAL_FILE).toFile());
+        System.out.printf("held-out accuracy: job %.4f, in-process %.4f (%d images, trained %.1f s)%n",
+                eval.get("accuracy").asDouble(), accuracy, test.size(), fixture.trainSeconds);
+        assertEquals(accuracy, eval.get("accuracy").asDouble(), 0.0, "the job's accuracy is the model's");
+        assertEquals(TrainedFixture.TEST, eval.get("rows").asLong());
+        assertEquals("single-label", eval.get("task").asText());
+        assertEquals(10, eval.get("per_entity").size());
+        long diagonal = 0;
+        long total = 0;
+        JsonNode counts = eval.get("confusion").get("counts");
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                total += counts.get(t).get(p).asLong();
+                diagonal += t == p ? counts.get(t).get(p).asLong() : 0;
+            }
+        }
+        assertEquals(TrainedFixture.TEST, total);
+        assertEquals(right, diagonal);
+
+        // Row by row: the same prediction and KL as in-process.
+        Dataset<Row> rows = spark.read().parquet(out.toString());
+        assertEquals(List.of("id", "predicted", "predicted_name", "present", "kl", "score", "unknown", "label", "labels",
+                "bundle_id"), Arrays.asList(rows.columns()));
+        List<Row> sorted = rows.orderBy("id").collectAsList();
+        assertEquals(TrainedFixture.TEST, sorted.size());
+        String bundleId = Bundle.idOf(Files.readAllBytes(fixture.bundle));
+        for (int i = 0; i < sorted.size(); i++) {
+            Row r = sorted.get(i);
+            assertEquals(String.format("test-%07d", i), r.getString(0));
+            assertEquals(expected.predicted()[i], r.getInt(1), "prediction of " + r.getString(0));
+            assertEquals(String.valueOf(r.getInt(1)), r.getString(2));
+            assertEquals(test.labels()[i], r.getInt(7));
+            assertEquals(bundleId, r.getString(9));
+            List<Float> kl = r.getList(4);
+            for (int k = 0; k < 10; k++) {
+                assertEquals((float) expected.kl()[i][k], kl.get(k), 1e-3f * Math.max(1, Math.abs(kl.get(k))));
+            }
+        }
+
+        BufferedImage confusion = ImageIO.read(out.resolve(ClassificationSchema.CONFUSION_FILE).toFile());
+        assertNotNull(confusion, "a readable PNG");
+        assertTrue(confusion.getWidth() >= 480 && confusion.getHeight() >= 480);
+    }
+
+    @Test
+    void sameInputSameOutputAndOverwriteOnlyWhenAsked() throws Exception {
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        String[] common = {"--model", fixture.bundle.toString(), "--data", fixture.dataset.toString(), "--split", "test"};
+        assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", first.toString())).exit());
+        assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", second.toString())).exit());
+        List<String> a = rows(first);
+        List<String> b = rows(second);
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i), b.get(i), "row " + i);
+        }
+        assertArrayEquals(Files.readAllBytes(first.resolve(ClassificationSchema.EVAL_FILE)),
+                Files.readAllBytes(second.resolve(ClassificationSchema.EVAL_FILE)));
+
+        Cli again = Cli.run(new ClassifyJob(), concat(common, "--output", first.toString()));
+        assertEquals(1, again.exit());
+        assertTrue(again.err().contains("output already exists"), again.err());
+        Files.delete(first.resolve(ClassificationSchema.EVAL_FILE));
+        assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", first.toString(), "--mode", "overwrite")).exit());
+        assertTrue(Files.exists(first.resolve(ClassificationSchema.EVAL_FILE)), "replaced by a complete output");
+    }
+
+    private static List<String> rows(Path output) {
+        return spark.read().parquet(output.toString()).orderBy("id").collectAsList().stream().map(Row::toString).toList();
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

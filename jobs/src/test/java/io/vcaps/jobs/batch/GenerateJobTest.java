@@ -1,0 +1,117 @@
+package io.vcaps.jobs.batch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vcaps generate} end to end: a trained bundle, local[2] Spark, real Parquet and PNG files. */
+class GenerateJobTest {
+    private static SparkSession spark;
+    private static TrainedFixture fixture;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        spark = TestSpark.session();
+        fixture = TrainedFixture.get();
+    }
+
+    @Test
+    void oneAndThreePartitionsWriteByteIdenticalRowsAndPictures() throws Exception {
+        Path one = dir.resolve("one");
+        Path three = dir.resolve("three");
+        // 300 per entity: the 256-image batches are cut by the partition boundaries of the 3-partition run.
+        String[] common = {"--model", fixture.bundle.toString(), "--per-entity", "300", "--entities", "2,7",
+            "--seed", "99", "--temperature", "0.8", "--images", "png"};
+        assertEquals(0, Cli.run(new GenerateJob(), ClassifyJobTest.concat(common, "--output", one.toString(),
+                "--partitions", "1", "--sheets", "--traversals")).exit());
+        assertEquals(0, Cli.run(new GenerateJob(), ClassifyJobTest.concat(common, "--output", three.toString(),
+                "--partitions", "3")).exit());
+
+        List<Row> a = spark.read().parquet(one.toString()).orderBy("entity", "index").collectAsList();
+        List<Row> b = spark.read().parquet(three.toString()).orderBy("entity", "index").collectAsList();
+        assertEquals(600, a.size());
+        assertEquals(List.of("id", "entity", "entity_name", "seed", "index", "temperature", "z", "label", "labels",
+                "height", "width", "channels", "pixels"), Arrays.asList(spark.read().parquet(one.toString()).columns()));
+        for (int i = 0; i < a.size(); i++) {
+            Row x = a.get(i);
+            Row y = b.get(i);
+            for (int c = 0; c < x.size(); c++) {
+                if (c == 12) {
+                    assertArrayEquals((byte[]) x.get(c), (byte[]) y.get(c), "pixels of " + x.getString(0));
+                } else {
+                    assertEquals(x.get(c), y.get(c), "column " + c + " of " + x.getString(0));
+                }
+            }
+            assertEquals(784, ((byte[]) x.get(12)).length);
+            assertEquals(fixture.model.entities() * fixture.model.latentDim(), x.getList(6).size());
+        }
+        assertEquals("7-99-299", a.get(599).getString(0));
+
+        List<Path> pngs = pngs(one.resolve(SynthesisSchema.IMAGES_DIR));
+        assertEquals(600, pngs.size());
+        assertEquals(pngs.stream().map(p -> one.relativize(p).toString()).toList(),
+                pngs(three.resolve(SynthesisSchema.IMAGES_DIR)).stream().map(p -> three.relativize(p).toString()).toList());
+        for (Path p : pngs) {
+            assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(three.resolve(one.relativize(p))), p.toString());
+        }
+        Path first = one.resolve(SynthesisSchema.IMAGES_DIR).resolve("2-2").resolve("000.png");
+        BufferedImage image = ImageIO.read(first.toFile());
+        assertEquals(28, image.getWidth());
+        assertEquals(a.get(0).<byte[]>getAs("pixels")[14 * 28 + 14] & 0xff, image.getRaster().getSample(14, 14, 0));
+
+        for (String sub : List.of(SynthesisSchema.SHEETS_DIR, SynthesisSchema.TRAVERSALS_DIR)) {
+            for (String stem : List.of("2-2", "7-7")) {
+                BufferedImage picture = ImageIO.read(one.resolve(sub).resolve(stem + ".png").toFile());
+                assertNotNull(picture, sub + "/" + stem);
+                assertTrue(picture.getWidth() > 200, sub + " width " + picture.getWidth());
+            }
+        }
+        assertTrue(Files.notExists(three.resolve(SynthesisSchema.SHEETS_DIR)));
+    }
+
+    @Test
+    void generatedImagesComeBackAsTheirEntity() throws Exception {
+        Path generated = dir.resolve("generated");
+        Path scored = dir.resolve("scored");
+        assertEquals(0, Cli.run(new GenerateJob(), "--model", fixture.bundle.toString(), "--per-entity", "40",
+                "--output", generated.toString(), "--seed", "5").exit());
+        // A generated table is a labelled dataset: label is the requested entity.
+        assertEquals(0, Cli.run(new ClassifyJob(), "--model", fixture.bundle.toString(), "--data", generated.toString(),
+                "--output", scored.toString()).exit());
+        JsonNode eval = new ObjectMapper().readTree(scored.resolve(ClassificationSchema.EVAL_FILE).toFile());
+        double rate = eval.get("accuracy").asDouble();
+        StringBuilder perEntity = new StringBuilder();
+        for (JsonNode e : eval.get("per_entity")) {
+            perEntity.append(String.format(" %s:%.2f", e.get("name").asText(), e.get("recall").asDouble()));
+        }
+        System.out.printf("generated images classified as their entity: %.3f of %d (chance 0.1); per entity%s%n",
+                rate, eval.get("rows").asLong(), perEntity);
+        assertEquals(400, eval.get("rows").asLong());
+        assertTrue(rate > 0.2, "generated images come back as their entity at " + rate + ", chance is 0.1");
+    }
+
+    private static List<Path> pngs(Path root) throws Exception {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+    }
+}
