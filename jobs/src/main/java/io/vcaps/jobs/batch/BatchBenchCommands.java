@@ -34,7 +34,7 @@ public final class BatchBenchCommands {
         @Option(names = "--images", defaultValue = "4000", description = "images timed (default: ${DEFAULT-VALUE})")
         int images;
 
-        @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
+        @Option(names = "--batch-size", defaultValue = "64", description = "images per model call (default: ${DEFAULT-VALUE})")
         int batchSize;
 
         @Option(names = "--partitions", description = "input Parquet partitions (default: Spark's default parallelism)")

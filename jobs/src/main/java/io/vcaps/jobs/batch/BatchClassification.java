@@ -3,6 +3,7 @@ package io.vcaps.jobs.batch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vcaps.core.model.VcnModel;
+import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
@@ -43,8 +44,9 @@ public final class BatchClassification {
                     model.entityNames());
             Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
             try {
-                JavaRDD<Row> scored = input.rows().toJavaRDD()
-                        .mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize()));
+                JavaRDD<Row> images = input.rows().toJavaRDD();
+                int threads = WorkerThreads.plan(spark.sparkContext(), images.getNumPartitions());
+                JavaRDD<Row> scored = images.mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize(), threads));
                 String staging = output.staging().toString();
                 spark.createDataFrame(scored, ClassificationSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")

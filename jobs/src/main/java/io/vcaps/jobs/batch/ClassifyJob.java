@@ -14,10 +14,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code vcaps classify}: scores a Parquet image dataset with a model bundle, back to Parquet ({@link BatchClassification}). */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Classifies every image of a vcaps etl dataset (or one split) on the executors and writes",
-            "Parquet: id, predicted, predicted_name, present, kl, score, unknown, label, labels, bundle_id;",
-            "with labels, also _eval.json (accuracy, per-entity precision/recall/F1, confusion matrix) and",
-            "_confusion.png. Exit 0 on success, 1 when the job failed, 2 for bad options."})
+        description = {"Classifies every image of a vcaps etl dataset (or of one split) on the",
+            "executors and writes Parquet: id, predicted, predicted_name, present, kl,",
+            "score, unknown, label, labels, bundle_id; with labels, also _eval.json",
+            "(accuracy, per-entity precision/recall/F1, confusion matrix) and",
+            "_confusion.png.",
+            "Exit 0 on success, 1 when the job failed, 2 for bad options."})
 public final class ClassifyJob implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,7 +33,7 @@ public final class ClassifyJob implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")
     String output;
 
-    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "B",
+    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "B",
             description = "images per model call on an executor (default: ${DEFAULT-VALUE})")
     int batchSize;
 

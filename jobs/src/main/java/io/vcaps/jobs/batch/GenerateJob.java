@@ -14,10 +14,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code vcaps generate}: mass synthesis from a model bundle to Parquet and pictures ({@link MassSynthesis}). */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Synthesises N images per entity on the executors from the prior at temperature T and writes",
-            "Parquet: id, entity, entity_name, seed, index, temperature, z, label, labels, height, width, channels,",
-            "pixels; optionally _images/ (a PNG per image), _sheets/ (contact sheets), _traversals/ (latent",
-            "traversals). The same seed gives byte-identical rows for any --partitions or executor count.",
+        description = {"Synthesises N images per entity on the executors, from the prior at",
+            "temperature T, and writes Parquet: id, entity, entity_name, seed, index,",
+            "temperature, z, label, labels, height, width, channels, pixels; optionally",
+            "_images/ (a PNG per image), _sheets/ (contact sheets) and _traversals/",
+            "(latent traversals). The same seed gives byte-identical rows for any",
+            "--partitions or executor count.",
             "Exit 0 on success, 1 when the job failed, 2 for bad options."})
 public final class GenerateJob implements Callable<Integer> {
     @Spec

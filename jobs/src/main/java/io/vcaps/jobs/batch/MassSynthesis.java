@@ -2,6 +2,7 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.model.ImageShape;
 import io.vcaps.core.model.VcnModel;
+import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
@@ -57,7 +58,8 @@ public final class MassSynthesis {
                 String pngDir = request.png() ? new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString() : null;
                 JavaRDD<Row> rows = spark.range(0, total, 1, request.partitions()).toJavaRDD()
                         .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(), request.seed(),
-                                request.temperature(), pngDir, new HadoopConf(spark.sparkContext().hadoopConfiguration())));
+                                request.temperature(), pngDir, new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+                                WorkerThreads.plan(spark.sparkContext(), request.partitions())));
                 spark.createDataFrame(rows, SynthesisSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         // Every id, latent vector and image differs: Parquet's dictionary would only fall back.
                         .option("parquet.enable.dictionary#" + SynthesisSchema.ID, "false")

@@ -2,6 +2,7 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.model.Classification;
 import io.vcaps.core.model.VcnModel;
+import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.JobFailure;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,15 +26,19 @@ final class Scorer implements FlatMapFunction<Iterator<Row>, Row> {
     private final String bundleId;
     private final Broadcast<byte[]> bundle;
     private final int batchSize;
+    private final int threads;
 
-    Scorer(String bundleId, Broadcast<byte[]> bundle, int batchSize) {
+    /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
+    Scorer(String bundleId, Broadcast<byte[]> bundle, int batchSize, int threads) {
         this.bundleId = bundleId;
         this.bundle = bundle;
         this.batchSize = batchSize;
+        this.threads = threads;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
+        WorkerThreads.apply(threads);
         VcnModel model = ExecutorModels.get(bundleId, bundle);
         return new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();

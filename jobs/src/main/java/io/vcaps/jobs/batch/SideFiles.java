@@ -7,7 +7,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,9 +34,26 @@ final class SideFiles {
 
     /** Writes {@code bytes} to {@code file}, replacing it. */
     static void write(Configuration conf, Path file, byte[] bytes) throws IOException {
-        try (FileSystem fs = plain(conf, file); OutputStream out = fs.create(file, true)) {
+        try (FileSystem fs = plain(conf, file); OutputStream out = create(fs, file)) {
             out.write(bytes);
         }
+    }
+
+    /**
+     * Creates (or replaces) {@code file} and its missing parent folders. On the local file system through java.nio:
+     * Hadoop's local {@code create} takes about 3 ms a file without Hadoop's native library (permission and status
+     * calls), ten times java.nio, which matters for a PNG per image.
+     */
+    static OutputStream create(FileSystem fs, Path file) throws IOException {
+        if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+            java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(file).toUri());
+            java.nio.file.Path parent = local.getParent();
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            return java.nio.file.Files.newOutputStream(local);
+        }
+        return fs.create(file, true);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.model.ImageShape;
 import io.vcaps.core.model.VcnModel;
+import io.vcaps.jobs.train.WorkerThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -28,7 +29,7 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private static final long serialVersionUID = 1L;
 
     /** Images per generator call, and the alignment of the batches. */
-    static final int BATCH = 256;
+    static final int BATCH = 64;
 
     private final String bundleId;
     private final Broadcast<byte[]> bundle;
@@ -38,9 +39,11 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private final double temperature;
     private final String pngDir;
     private final HadoopConf conf;
+    private final int threads;
 
+    /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
     Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
-            double temperature, String pngDir, HadoopConf conf) {
+            double temperature, String pngDir, HadoopConf conf, int threads) {
         this.bundleId = bundleId;
         this.bundle = bundle;
         this.entities = entities;
@@ -49,10 +52,12 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         this.temperature = temperature;
         this.pngDir = pngDir;
         this.conf = conf;
+        this.threads = threads;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Long> numbers) throws IOException {
+        WorkerThreads.apply(threads);
         VcnModel model = ExecutorModels.get(bundleId, bundle);
         FileSystem fs = null;
         if (pngDir != null) {
@@ -153,7 +158,7 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private void writePng(FileSystem fs, int entity, String name, long index, byte[] pixels, ImageShape shape) {
         Path file = new Path(new Path(pngDir, SynthesisSchema.entityStem(entity, name)),
                 SynthesisSchema.indexName(index, perEntity) + ".png");
-        try (OutputStream out = fs.create(file, true)) {
+        try (OutputStream out = SideFiles.create(fs, file)) {
             out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

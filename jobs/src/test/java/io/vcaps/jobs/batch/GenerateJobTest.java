@@ -38,7 +38,7 @@ class GenerateJobTest {
     void oneAndThreePartitionsWriteByteIdenticalRowsAndPictures() throws Exception {
         Path one = dir.resolve("one");
         Path three = dir.resolve("three");
-        // 300 per entity: the 256-image batches are cut by the partition boundaries of the 3-partition run.
+        // 300 per entity: the 64-image batches are cut by the partition boundaries of the 3-partition run (200, 400).
         String[] common = {"--model", fixture.bundle.toString(), "--per-entity", "300", "--entities", "2,7",
             "--seed", "99", "--temperature", "0.8", "--images", "png"};
         assertEquals(0, Cli.run(new GenerateJob(), ClassifyJobTest.concat(common, "--output", one.toString(),
