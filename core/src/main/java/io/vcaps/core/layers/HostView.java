@@ -19,7 +19,7 @@ final class HostView {
     private final long offset;
 
     HostView(INDArray array) {
-        if (array.ordering() != 'c' || !Shape.hasDefaultStridesForShape(array)) {
+        if (!contiguous(array)) {
             throw new IllegalArgumentException("expected a contiguous c-order array, got " + array.shapeInfoToString());
         }
         this.offset = array.offset();
@@ -32,6 +32,16 @@ final class HostView {
         } else {
             throw new IllegalArgumentException("unsupported data type " + array.dataType());
         }
+    }
+
+    /** Whether the array's elements are one c-order run in its buffer, as the kernels need. */
+    static boolean contiguous(INDArray array) {
+        return array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array);
+    }
+
+    /** The array itself when {@link #contiguous}, else a contiguous copy. */
+    static INDArray contiguousCopy(INDArray array) {
+        return contiguous(array) ? array : array.dup('c');
     }
 
     void read(long at, double[] dst, int off, int len, float[] staging) {

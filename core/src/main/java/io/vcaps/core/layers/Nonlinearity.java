@@ -22,10 +22,17 @@ public enum Nonlinearity {
             case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
             case LEAKY_RELU -> out.assign(Transforms.leakyRelu(z, LEAK, true));
             case SIGMOID -> out.assign(Transforms.sigmoid(z, true));
-            case SQUASH -> out.assign(Squash.rows(z.reshape('c', z.length() / capsuleDim, capsuleDim))
-                    .reshape('c', z.shape()));
+            case SQUASH -> {
+                INDArray target = HostView.contiguous(out) ? out
+                        : Nd4j.createUninitialized(out.dataType(), out.shape());
+                Squash.rows(HostView.contiguousCopy(z), target, capsuleDim);
+                if (target != out) {
+                    out.assign(target);
+                }
+            }
         }
     }
+
 
     /** dL/dz from dL/dout and z. */
     INDArray backward(INDArray z, INDArray dOut, int capsuleDim) {
@@ -41,9 +48,9 @@ public enum Nonlinearity {
                 yield y.rsub(1).muli(y).muli(dOut);
             }
             case SQUASH -> {
-                long rows = z.length() / capsuleDim;
-                yield Squash.rowsBackward(z.reshape('c', rows, capsuleDim), dOut.reshape('c', rows, capsuleDim))
-                        .reshape('c', z.shape());
+                INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
+                Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz, capsuleDim);
+                yield dz;
             }
         };
     }

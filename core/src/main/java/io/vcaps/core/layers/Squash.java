@@ -1,12 +1,11 @@
 package io.vcaps.core.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The capsule non-linearity of Sabour et al.: v = |s|^2 / (1 + |s|^2) * s / sqrt(|s|^2 + eps), which keeps a
- * vector's direction and maps its length into [0, 1). Written twice over the same formula: for rows of an ND4J
- * matrix (primary capsules) and for one vector inside a plain array (the routing kernel).
+ * vector's direction and maps its length into [0, 1). One vector inside a plain array (the routing kernel), or
+ * every row of an ND4J matrix (primary capsules) through the same code on the kernel threads.
  */
 public final class Squash {
 
@@ -53,22 +52,47 @@ public final class Squash {
         }
     }
 
-    /** Squashes each row of {@code s} [rows, dim]; returns a new array. */
-    static INDArray rows(INDArray s) {
-        INDArray n2 = s.mul(s).sum(true, 1);
-        INDArray f = n2.div(n2.add(1)).divi(Transforms.sqrt(n2.add(EPS), false));
-        return s.mulColumnVector(f);
+    /** Rows per task of the row kernels: enough work to amortise a task, few enough to spread a batch. */
+    private static final int ROWS_PER_TASK = 512;
+
+    /** out = squash of each row of z [rows, dim]; both contiguous. */
+    static void rows(INDArray z, INDArray out, int dim) {
+        HostView in = new HostView(z);
+        HostView result = new HostView(out);
+        long rows = z.length() / dim;
+        CapsuleLayer.forEachImage(Math.toIntExact((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK), task -> {
+            long first = (long) task * ROWS_PER_TASK;
+            int len = Math.toIntExact(Math.min(ROWS_PER_TASK, rows - first) * dim);
+            double[] s = new double[len];
+            double[] v = new double[len];
+            float[] staging = new float[len];
+            in.read(first * dim, s, 0, len, staging);
+            for (int off = 0; off < len; off += dim) {
+                forward(s, off, v, off, dim);
+            }
+            result.write(first * dim, v, 0, len, staging);
+        });
     }
 
-    /** Backward of {@link #rows}: ds = f dv + 2 f'(n2) (s . dv) s, row by row. */
-    static INDArray rowsBackward(INDArray s, INDArray dv) {
-        INDArray n2 = s.mul(s).sum(true, 1);
-        INDArray sdv = s.mul(dv).sum(true, 1);
-        INDArray root = Transforms.sqrt(n2.add(EPS), false);
-        INDArray onePlus = n2.add(1);
-        INDArray f = n2.div(onePlus).divi(root);
-        INDArray fPrime = onePlus.mul(onePlus).muli(root).rdivi(1)
-                .subi(n2.mul(0.5).divi(onePlus.mul(root).muli(n2.add(EPS))));
-        return dv.mulColumnVector(f).addi(s.mulColumnVector(fPrime.muli(sdv).muli(2)));
+    /** dz = backward of {@link #rows} given dL/dout, row by row; all contiguous. */
+    static void rowsBackward(INDArray z, INDArray dOut, INDArray dz, int dim) {
+        HostView in = new HostView(z);
+        HostView grad = new HostView(dOut);
+        HostView result = new HostView(dz);
+        long rows = z.length() / dim;
+        CapsuleLayer.forEachImage(Math.toIntExact((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK), task -> {
+            long first = (long) task * ROWS_PER_TASK;
+            int len = Math.toIntExact(Math.min(ROWS_PER_TASK, rows - first) * dim);
+            double[] s = new double[len];
+            double[] dv = new double[len];
+            double[] ds = new double[len];
+            float[] staging = new float[len];
+            in.read(first * dim, s, 0, len, staging);
+            grad.read(first * dim, dv, 0, len, staging);
+            for (int off = 0; off < len; off += dim) {
+                backward(s, off, dv, off, ds, off, dim);
+            }
+            result.write(first * dim, ds, 0, len, staging);
+        });
     }
 }
