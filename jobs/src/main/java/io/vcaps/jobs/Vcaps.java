@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vcaps", mixinStandardHelpOptions = true,
         description = "Variational Capsule Networks on Apache Spark.",
         subcommands = {EtlJob.class, io.vcaps.jobs.train.TrainJob.class, io.vcaps.jobs.batch.ClassifyJob.class,
-            io.vcaps.jobs.batch.GenerateJob.class, BenchJob.class})
+            io.vcaps.jobs.batch.GenerateJob.class, io.vcaps.jobs.report.ReportJob.class, BenchJob.class})
 public final class Vcaps implements Runnable {
 
     @CommandLine.Spec

@@ -18,7 +18,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Mass synthesis: N images per requested entity from the prior at temperature t, written as a
@@ -31,7 +30,7 @@ public final class MassSynthesis {
     /** Images on a contact sheet: the first ones of each entity, at most this many. */
     static final int SHEET_IMAGES = 100;
     /** Steps across [-3, 3] in a traversal. */
-    static final int TRAVERSAL_STEPS = 11;
+    public static final int TRAVERSAL_STEPS = 11;
 
     private MassSynthesis() {
     }
@@ -126,26 +125,27 @@ public final class MassSynthesis {
 
     /** A grid per entity: one row per latent dimension, that dimension across [-3, 3] with the others at 0. */
     private static void writeTraversals(CommittedOutput output, VcnModel model, int[] entities) throws IOException {
-        ImageShape shape = model.shape();
         for (int entity : entities) {
-            List<byte[]> images = new ArrayList<>();
-            for (int d = 0; d < model.latentDim(); d++) {
-                INDArray row = model.traverse(entity, d, TRAVERSAL_STEPS);
-                float[] values = row.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
-                for (int s = 0; s < TRAVERSAL_STEPS; s++) {
-                    byte[] pixels = new byte[shape.pixels()];
-                    for (int p = 0; p < pixels.length; p++) {
-                        pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(values[s * pixels.length + p] * 255f)));
-                    }
-                    images.add(pixels);
-                }
-            }
-            byte[] png = PngImages.grid(images, TRAVERSAL_STEPS, shape.height(), shape.width(), shape.channels(), scale(shape));
-            write(output, SynthesisSchema.TRAVERSALS_DIR, SynthesisSchema.entityStem(entity, model.entityNames().get(entity)), png);
+            write(output, SynthesisSchema.TRAVERSALS_DIR, SynthesisSchema.entityStem(entity, model.entityNames().get(entity)),
+                    traversal(model, entity));
         }
     }
 
-    private static int scale(ImageShape shape) {
+    /**
+     * The latent traversal of {@code entity} as a PNG grid: one row per latent dimension, that dimension of the
+     * entity's capsule across [-3, 3] in {@link #TRAVERSAL_STEPS} steps with the others at 0.
+     */
+    public static byte[] traversal(VcnModel model, int entity) {
+        ImageShape shape = model.shape();
+        List<byte[]> images = new ArrayList<>();
+        for (int d = 0; d < model.latentDim(); d++) {
+            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS)));
+        }
+        return PngImages.grid(images, TRAVERSAL_STEPS, shape.height(), shape.width(), shape.channels(), scale(shape));
+    }
+
+    /** The whole factor by which pictures of {@code shape} are scaled up, so that small images can be seen. */
+    public static int scale(ImageShape shape) {
         return Math.max(1, 64 / Math.max(shape.height(), shape.width()));
     }
 

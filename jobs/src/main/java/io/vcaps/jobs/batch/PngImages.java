@@ -6,12 +6,15 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Pictures of vcaps images (uint8, row-major HWC, 1 or 3 channels) as PNG: one image, or a grid of them on a light grey
@@ -57,6 +60,22 @@ public final class PngImages {
             }
         }
         return encode(toImage(out, gridH, gridW, channels));
+    }
+
+    /** uint8 pixels of model output {@code images} [B, H*W*C] in [0, 1], one array per image, rounded and clipped. */
+    public static List<byte[]> fromUnit(INDArray images) {
+        int count = (int) images.size(0);
+        int per = (int) images.size(1);
+        float[] values = images.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        List<byte[]> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] pixels = new byte[per];
+            for (int p = 0; p < per; p++) {
+                pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(values[i * per + p] * 255f)));
+            }
+            out.add(pixels);
+        }
+        return out;
     }
 
     private static BufferedImage toImage(byte[] pixels, int height, int width, int channels) {

@@ -18,7 +18,7 @@ import org.apache.spark.sql.SparkSession;
  * The files a batch job writes beside its Parquet rows (reports, pictures), and reading those rows back while they
  * are still in the hidden staging folder.
  */
-final class SideFiles {
+public final class SideFiles {
     private SideFiles() {
     }
 
@@ -33,7 +33,7 @@ final class SideFiles {
     }
 
     /** Writes {@code bytes} to {@code file}, replacing it. */
-    static void write(Configuration conf, Path file, byte[] bytes) throws IOException {
+    public static void write(Configuration conf, Path file, byte[] bytes) throws IOException {
         try (FileSystem fs = plain(conf, file); OutputStream out = create(fs, file)) {
             out.write(bytes);
         }

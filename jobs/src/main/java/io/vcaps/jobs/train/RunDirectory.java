@@ -29,10 +29,10 @@ import java.util.regex.Pattern;
  */
 public final class RunDirectory {
 
-    static final String MODEL = "model.zip";
-    static final String EVAL = "eval.json";
-    static final String METRICS = "metrics.jsonl";
-    static final String CHECKPOINTS = "checkpoints";
+    public static final String MODEL = "model.zip";
+    public static final String EVAL = "eval.json";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CHECKPOINTS = "checkpoints";
     static final String PROGRESS = "progress.json";
     private static final Pattern CHECKPOINT = Pattern.compile("round-(\\d+)");
     static final ObjectMapper JSON = new ObjectMapper()

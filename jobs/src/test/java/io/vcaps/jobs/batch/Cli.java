@@ -9,9 +9,9 @@ import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /** Runs a job command line in-process, as the launcher would, keeping its exit code and what it printed. */
-record Cli(int exit, String out, String err) {
+public record Cli(int exit, String out, String err) {
 
-    static Cli run(Object command, String... args) {
+    public static Cli run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine line = JobCommandLine.create(command);

@@ -6,13 +6,13 @@ import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** One real local[2] SparkSession for all the tests in this JVM, made through {@link Sessions}. */
-final class TestSpark {
+public final class TestSpark {
     private static SparkSession session;
 
     private TestSpark() {
     }
 
-    static synchronized SparkSession session() {
+    public static synchronized SparkSession session() {
         if (session == null) {
             // Two Spark tasks on two cores: one native thread each. OpenMP's 2 threads per task oversubscribe the
             // cores and spin, several times slower on a busy machine.

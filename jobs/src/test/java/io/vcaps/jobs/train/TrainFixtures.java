@@ -26,10 +26,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /** Datasets, configurations and command lines for the training tests; everything real (Parquet, Spark, DL4J). */
-final class TrainFixtures {
+public final class TrainFixtures {
 
     /** A model small enough that a step takes milliseconds; batch 20. */
-    static final String TINY = """
+    public static final String TINY = """
             vcaps {
               model {
                 conv1 { filters = 8, kernel = 9 }
@@ -74,7 +74,7 @@ final class TrainFixtures {
     }
 
     /** {@code hocon} written as a configuration file in {@code dir}. */
-    static java.io.File conf(java.nio.file.Path dir, String hocon) throws IOException {
+    public static java.io.File conf(java.nio.file.Path dir, String hocon) throws IOException {
         java.nio.file.Path file = dir.resolve("test-" + Math.abs(hocon.hashCode()) + ".conf");
         Files.writeString(file, hocon);
         return file.toFile();

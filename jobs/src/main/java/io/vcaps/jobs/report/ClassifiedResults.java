@@ -1,0 +1,66 @@
+package io.vcaps.jobs.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.jobs.batch.ClassificationSchema;
+import io.vcaps.jobs.batch.ConfusionChart;
+import io.vcaps.spark.JobFailure;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What {@code vcaps classify} wrote beside its rows: the evaluation ({@code _eval.json}) and the confusion matrix
+ * picture ({@code _confusion.png}). An output without labels has neither; an older one without the picture gets it
+ * drawn from the evaluation's counts by the same {@link ConfusionChart}.
+ */
+record ClassifiedResults(String path, JsonNode eval, Figure confusion) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static ClassifiedResults read(Configuration conf, String path) throws IOException {
+        Path dir = new Path(path);
+        if (!StoredFiles.isDirectory(conf, dir)) {
+            throw new JobFailure("classified output not found: " + path + " (a folder written by vcaps classify)");
+        }
+        Path evalFile = new Path(dir, ClassificationSchema.EVAL_FILE);
+        if (!StoredFiles.exists(conf, evalFile)) {
+            return new ClassifiedResults(path, null, null);
+        }
+        JsonNode eval;
+        try {
+            eval = JSON.readTree(StoredFiles.read(conf, evalFile));
+        } catch (IOException e) {
+            throw new JobFailure("cannot read " + evalFile + " as JSON: " + e.getMessage(), e);
+        }
+        String caption = String.format(Locale.ROOT, "confusion matrix of %s: each cell the share of its true entity's"
+                + " images, in %%", path);
+        Path picture = new Path(dir, ClassificationSchema.CONFUSION_FILE);
+        if (StoredFiles.exists(conf, picture)) {
+            return new ClassifiedResults(path, eval, new Figure("confusion.png", StoredFiles.read(conf, picture), caption));
+        }
+        JsonNode matrix = eval.path("confusion");
+        if (!matrix.isObject()) {
+            return new ClassifiedResults(path, eval, null);
+        }
+        List<String> names = new ArrayList<>();
+        matrix.path("names").forEach(n -> names.add(n.asText()));
+        long[][] counts = new long[names.size()][names.size()];
+        for (int t = 0; t < names.size(); t++) {
+            for (int p = 0; p < names.size(); p++) {
+                counts[t][p] = matrix.path("counts").path(t).path(p).asLong();
+            }
+        }
+        String title = String.format(Locale.ROOT, "Confusion matrix: accuracy %.2f%% of %d images",
+                100 * eval.path("accuracy").asDouble(), eval.path("rows").asLong());
+        return new ClassifiedResults(path, eval, new Figure("confusion.png", ConfusionChart.png(counts, names, title),
+                caption));
+    }
+
+    /** Whether the classified data had labels, so that there is an evaluation to show. */
+    boolean evaluated() {
+        return eval != null;
+    }
+}

@@ -1,0 +1,87 @@
+package io.vcaps.jobs.report;
+
+import io.vcaps.core.model.Classification;
+import io.vcaps.core.model.ImageShape;
+import io.vcaps.core.model.VcnModel;
+import io.vcaps.etl.DatasetSchema;
+import io.vcaps.jobs.batch.LabelledImages;
+import io.vcaps.jobs.batch.MassSynthesis;
+import io.vcaps.jobs.batch.PngImages;
+import io.vcaps.jobs.train.Example;
+import io.vcaps.jobs.train.Minibatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The first held-out images of a dataset (its {@code test} split, in id order) beside the model's reconstructions
+ * of them: reconstructed from the capsule means masked by the predicted entity, as the held-out evaluation of
+ * training measures it. One PNG grid, real images in the top row and reconstructions below, plus a line per image.
+ */
+final class HeldOutReconstructions {
+    private HeldOutReconstructions() {
+    }
+
+    /** One image of the grid: its id, true entities, prediction and squared reconstruction error. */
+    record Shown(String id, String truth, String predicted, double error) {
+    }
+
+    /** The grid and what it shows, column by column. */
+    record Result(Figure figure, List<Shown> shown) {
+    }
+
+    static Result of(SparkSession spark, String dataset, VcnModel model, int count) {
+        LabelledImages input = LabelledImages.read(spark, dataset, DatasetSchema.TEST, model.shape(),
+                model.entityNames());
+        List<Row> rows = input.rows().orderBy(DatasetSchema.ID).limit(count).collectAsList();
+        List<Example> examples = new ArrayList<>();
+        List<byte[]> originals = new ArrayList<>();
+        for (Row r : rows) {
+            byte[] pixels = (byte[]) r.get(LabelledImages.PIXELS);
+            originals.add(pixels);
+            examples.add(new Example(r.getString(LabelledImages.ID), truth(r), pixels));
+        }
+        ImageShape shape = model.shape();
+        INDArray images = Minibatch.of(examples, shape.pixels(), model.entities(), model.dataType()).images();
+        Classification predicted = model.classify(images);
+        INDArray reconstructions = model.reconstruct(images);
+        INDArray difference = reconstructions.sub(images);
+        INDArray errors = difference.muli(difference).sum(1);
+
+        List<Shown> shown = new ArrayList<>();
+        for (int i = 0; i < examples.size(); i++) {
+            String guess = input.multiLabel() ? names(model, present(predicted.present()[i]))
+                    : model.entityNames().get(predicted.predicted()[i]);
+            shown.add(new Shown(examples.get(i).id(), names(model, examples.get(i).present()), guess,
+                    errors.getDouble(i)));
+        }
+        List<byte[]> cells = new ArrayList<>(originals);
+        cells.addAll(PngImages.fromUnit(reconstructions));
+        byte[] png = PngImages.grid(cells, Math.max(1, originals.size()), shape.height(), shape.width(),
+                shape.channels(), MassSynthesis.scale(shape));
+        return new Result(new Figure("reconstructions.png", png, "top row: the first " + originals.size()
+                + " held-out images of " + dataset + " by id; bottom row: the model's reconstructions of them"), shown);
+    }
+
+    /** The row's true entities (model indices); none when the row has no labels. */
+    private static int[] truth(Row r) {
+        if (!r.isNullAt(LabelledImages.LABELS)) {
+            return r.getList(LabelledImages.LABELS).stream().mapToInt(v -> (Integer) v).toArray();
+        }
+        return r.isNullAt(LabelledImages.LABEL) ? new int[0] : new int[] {r.getInt(LabelledImages.LABEL)};
+    }
+
+    private static int[] present(boolean[] flags) {
+        return IntStream.range(0, flags.length).filter(k -> flags[k]).toArray();
+    }
+
+    private static String names(VcnModel model, int[] entities) {
+        return entities.length == 0 ? "-" : Arrays.stream(entities).mapToObj(model.entityNames()::get)
+                .collect(Collectors.joining(", "));
+    }
+}

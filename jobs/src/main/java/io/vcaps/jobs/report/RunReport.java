@@ -1,0 +1,334 @@
+package io.vcaps.jobs.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vcaps.core.model.Provenance;
+import io.vcaps.core.model.VcnModel;
+import io.vcaps.jobs.batch.MassSynthesis;
+import io.vcaps.jobs.batch.SideFiles;
+import io.vcaps.jobs.batch.SynthesisSchema;
+import io.vcaps.jobs.train.RunDirectory;
+import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.OutputMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.jsoup.nodes.Element;
+
+/**
+ * Writes the report of a training run: one HTML page ({@value #PAGE}) with its PNG pictures beside it, in one folder
+ * that appears complete or not at all and replaces the previous report. Sections: held-out accuracy (element
+ * {@code #accuracy}), training curves, the confusion matrix of a {@code vcaps classify} output, held-out images
+ * beside their reconstructions, samples per entity, latent traversals and the run's provenance. A section whose
+ * input was not given or cannot be found says so in a note instead.
+ */
+public final class RunReport {
+    /** The page's file name in the output folder. */
+    public static final String PAGE = "index.html";
+    /** The output folder inside RUN_DIR when none is given. */
+    public static final String DEFAULT_FOLDER = "report";
+
+    /** What was written: the page, how many pictures it shows, and the notes about sections left out. */
+    public record Result(Path page, int images, List<String> notes) {
+    }
+
+    private final SparkSession spark;
+    private final Configuration conf;
+    private final ReportRequest request;
+    private final RunRecord run;
+    private final VcnModel model;
+    private final ReportPage page;
+    private final List<Figure> figures = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private RunReport(SparkSession spark, ReportRequest request, RunRecord run) {
+        this.spark = spark;
+        this.conf = spark.sparkContext().hadoopConfiguration();
+        this.request = request;
+        this.run = run;
+        this.model = run.bundle().model();
+        this.page = new ReportPage("vcaps report: " + run.root(), "Written by vcaps report at " + Instant.now()
+                + " from " + run.root() + ".");
+    }
+
+    public static Result write(SparkSession spark, ReportRequest request) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RunRecord run = RunRecord.read(conf, request.run());
+        ClassifiedResults classified = request.classified() == null ? null
+                : ClassifiedResults.read(conf, request.classified());
+        String output = request.output() != null ? request.output() : new Path(run.root(), DEFAULT_FOLDER).toString();
+        checkOutput(conf, output, run.root());
+        RunReport report = new RunReport(spark, request, run);
+        report.summary();
+        report.training();
+        report.classification(classified);
+        report.reconstructions();
+        report.samples();
+        report.traversals();
+        report.provenance();
+        return report.save(output);
+    }
+
+    /** Refuses an output that would replace the run itself, or a folder that is not an earlier report. */
+    private static void checkOutput(Configuration conf, String output, Path runRoot) throws IOException {
+        Path path = new Path(output);
+        FileSystem fs = path.getFileSystem(conf);
+        Path target = fs.makeQualified(path);
+        String runPath = runRoot.toString() + "/";
+        if (runPath.startsWith(target.toString() + "/")) {
+            throw new JobFailure("--output " + target + " would replace the run directory " + runRoot
+                    + " (the report folder is replaced whole); choose a folder inside it, or elsewhere");
+        }
+        if (fs.exists(target) && (!fs.getFileStatus(target).isDirectory()
+                || fs.listStatus(target).length > 0 && !fs.exists(new Path(target, PAGE)))) {
+            throw new JobFailure("--output " + target + " exists and is not a report written by vcaps report (it has"
+                    + " no " + PAGE + "); the report folder is replaced whole, so choose another folder");
+        }
+    }
+
+    private void summary() {
+        JsonNode eval = run.eval();
+        Element section = page.section("summary", "Held-out accuracy");
+        double accuracy = eval.path("accuracy").asDouble(Double.NaN);
+        Element line = section.appendElement("p").addClass("headline");
+        line.appendText("Accuracy of the " + eval.path("model").asText("last") + " model on the held-out split: ");
+        line.appendElement("strong").id("accuracy").attr("data-value", Double.toString(accuracy))
+                .text(Double.isFinite(accuracy) ? String.format(Locale.ROOT, "%.2f%%", 100 * accuracy) : "n/a");
+        line.appendText(String.format(Locale.ROOT, " of %d images of split '%s', after round %d (epoch %s).",
+                eval.path("examples").asLong(), eval.path("split").asText("test"), eval.path("round").asLong(),
+                eval.path("epoch").asText("?")));
+        page.paragraph(section, "Single-label data: the share of images whose capsule with the least KL is their"
+                + " entity's. Multi-label data: the share of right present/absent decisions per entity. From "
+                + new Path(run.root(), RunDirectory.EVAL) + ":");
+        page.definitions(section, fields(eval));
+    }
+
+    private void training() {
+        Element section = page.section("training", "Training");
+        if (run.metrics().isEmpty()) {
+            note(section, "No " + RunDirectory.METRICS + " in " + run.root() + ": no training curves.");
+            return;
+        }
+        List<JsonNode> rounds = run.lines("round");
+        List<JsonNode> evals = run.lines("eval");
+        page.paragraph(section, String.format(Locale.ROOT, "%d rounds logged; mean throughput %.1f images/s. Each"
+                + " point is the example-weighted mean over a round's local steps on all workers.", rounds.size(),
+                rounds.stream().mapToDouble(r -> r.path("images_per_s").asDouble()).average().orElse(0)));
+        Element grid = page.grid(section);
+        List<String> off = new ArrayList<>();
+        for (String term : TrainingCharts.lossTerms(rounds)) {
+            if (TrainingCharts.alwaysZero(rounds, term)) {
+                off.add(term);
+            } else {
+                add(grid, TrainingCharts.loss(rounds, term));
+            }
+        }
+        add(grid, TrainingCharts.kl(rounds));
+        add(grid, TrainingCharts.accuracy(evals));
+        add(grid, TrainingCharts.reconstructionError(evals));
+        if (!off.isEmpty()) {
+            note(section, "Always 0 in this run, so not drawn (switched off by the configuration): "
+                    + String.join(", ", off) + ".");
+        }
+        List<JsonNode> nonFinite = run.lines("non_finite");
+        if (!nonFinite.isEmpty()) {
+            note(section, nonFinite.size() + " round(s) had a NaN or infinite loss or parameter and were not averaged"
+                    + " in: " + nonFinite.stream().map(n -> n.path("round").asText()).collect(Collectors.joining(", "))
+                    + ".");
+        }
+    }
+
+    private void classification(ClassifiedResults classified) {
+        Element section = page.section("classification", "Classification");
+        if (classified == null) {
+            note(section, "No --classified output given, so no confusion matrix: run vcaps classify --model "
+                    + new Path(run.root(), RunDirectory.MODEL) + " --data DATASET --split test --output PATH and pass"
+                    + " --classified PATH.");
+            return;
+        }
+        if (!classified.evaluated()) {
+            note(section, classified.path() + " has no _eval.json: the classified data had no labels, so there is"
+                    + " nothing to score.");
+            return;
+        }
+        JsonNode eval = classified.eval();
+        page.paragraph(section, String.format(Locale.ROOT, "%s: %d images (%s, split %s); accuracy %.2f%%, macro F1"
+                        + " %.4f, no capsule under the threshold for %.2f%%.", classified.path(),
+                eval.path("rows").asLong(), eval.path("task").asText(), eval.path("split").asText("all"),
+                100 * eval.path("accuracy").asDouble(), eval.path("macro_f1").asDouble(),
+                100 * eval.path("unknown_rate").asDouble()));
+        if (classified.confusion() != null) {
+            add(section, classified.confusion());
+        } else {
+            note(section, "Multi-label data: no confusion matrix; per-entity scores of the thresholded predictions"
+                    + " below.");
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (JsonNode e : eval.path("per_entity")) {
+            rows.add(List.of(e.path("name").asText(), e.path("support").asText(), e.path("predicted").asText(),
+                    number(e.path("precision")), number(e.path("recall")), number(e.path("f1"))));
+        }
+        page.table(section, List.of("entity", "support", "predicted", "precision", "recall", "F1"), rows);
+    }
+
+    private void reconstructions() {
+        Element section = page.section("reconstructions", "Held-out images and their reconstructions");
+        String dataset = request.data() != null ? request.data() : run.datasetPath();
+        if (dataset == null) {
+            note(section, "The run does not record its dataset: pass --data PATH to show reconstructions.");
+            return;
+        }
+        HeldOutReconstructions.Result result;
+        try {
+            result = HeldOutReconstructions.of(spark, dataset, model, request.examples());
+        } catch (JobFailure e) {
+            if (request.data() != null) {
+                throw e;
+            }
+            note(section, "The run's dataset cannot be read, so no reconstructions (" + e.getMessage()
+                    + "); pass --data PATH to point at it.");
+            return;
+        }
+        page.paragraph(section, "Reconstructed from the capsule means, masked by the predicted entity, as the"
+                + " held-out evaluation measures it.");
+        add(section, result.figure());
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < result.shown().size(); i++) {
+            HeldOutReconstructions.Shown s = result.shown().get(i);
+            rows.add(List.of(Integer.toString(i + 1), s.id(), s.truth(), s.predicted(),
+                    String.format(Locale.ROOT, "%.2f", s.error())));
+        }
+        page.table(section, List.of("column", "id", "true", "predicted", "squared error"), rows);
+    }
+
+    private void samples() {
+        Element section = page.section("samples", "Samples per entity");
+        EntitySamples.Result samples;
+        if (request.generated() != null) {
+            samples = EntitySamples.generated(spark, request.generated(), request.perEntity());
+        } else {
+            samples = EntitySamples.synthesised(model, request.perEntity(), request.seed(), request.temperature());
+            note(section, "No --generated output given: these samples were drawn by the report itself.");
+        }
+        page.paragraph(section, "Each entity's capsule sampled from the prior, the other capsules 0, decoded by the"
+                + " generator; " + samples.source() + ".");
+        Map<String, Figure> strips = new LinkedHashMap<>();
+        for (EntitySamples.Strip strip : samples.strips()) {
+            strips.put(strip.entity(), strip.figure());
+            figures.add(strip.figure());
+        }
+        page.labelledFigures(section, strips);
+    }
+
+    private void traversals() {
+        Element section = page.section("traversals", "Latent traversals");
+        page.paragraph(section, String.format(Locale.ROOT, "One grid per entity: row d varies dimension d of the"
+                + " entity's capsule from -3 to 3 in %d steps, every other value 0.", MassSynthesis.TRAVERSAL_STEPS));
+        Element grid = page.grid(section);
+        for (int k = 0; k < model.entities(); k++) {
+            String name = model.entityNames().get(k);
+            add(grid, new Figure("traversal-" + SynthesisSchema.entityStem(k, name) + ".png",
+                    MassSynthesis.traversal(model, k), String.format(Locale.ROOT, "entity %s: %d dimensions", name,
+                    model.latentDim())));
+        }
+    }
+
+    private void provenance() {
+        Element section = page.section("provenance", "Provenance");
+        Map<String, String> bundle = new LinkedHashMap<>();
+        bundle.put("model", new Path(run.root(), RunDirectory.MODEL) + " (the last model of the run)");
+        bundle.put("bundle id", run.bundle().id());
+        bundle.put("image shape (HxWxC)", model.shape().toString());
+        bundle.put("entities", String.join(", ", model.entityNames()));
+        bundle.put("latent dimensions per capsule", Integer.toString(model.latentDim()));
+        bundle.put("presence threshold (nats)", number(model.config().presenceThreshold()));
+        Provenance provenance = model.provenance();
+        if (provenance != null) {
+            bundle.put("dataset", provenance.dataset());
+            bundle.put("images per split", join(provenance.counts()));
+            bundle.put("seed", Long.toString(provenance.seed()));
+            bundle.put("training rounds", Integer.toString(provenance.rounds()));
+            bundle.put("versions", join(provenance.versions()));
+            bundle.put("created", provenance.created());
+        }
+        page.definitions(section, bundle);
+        if (provenance == null) {
+            note(section, "The bundle records no provenance.");
+        }
+        List<JsonNode> starts = run.lines("start");
+        if (!starts.isEmpty()) {
+            section.appendElement("h3").text("Training settings");
+            page.paragraph(section, "From the last 'start' line of " + RunDirectory.METRICS
+                    + (starts.size() > 1 ? " (the run was resumed " + (starts.size() - 1) + " time(s))" : "") + ":");
+            page.definitions(section, fields(starts.get(starts.size() - 1)));
+        }
+        section.appendElement("h3").text("Checkpoints");
+        page.paragraph(section, run.checkpoints().isEmpty() ? "none"
+                : RunDirectory.CHECKPOINTS + "/: " + String.join(", ", run.checkpoints()));
+        section.appendElement("h3").text("Configuration");
+        page.preformatted(section, model.config().toHocon());
+    }
+
+    private Result save(String output) throws IOException {
+        try (CommittedOutput out = CommittedOutput.begin(conf, output, OutputMode.OVERWRITE)) {
+            for (Figure figure : figures) {
+                SideFiles.write(conf, new Path(out.staging(), figure.file()), figure.png());
+            }
+            SideFiles.write(conf, new Path(out.staging(), PAGE), page.html().getBytes(StandardCharsets.UTF_8));
+            out.commit();
+            return new Result(new Path(out.target(), PAGE), page.images(), List.copyOf(notes));
+        }
+    }
+
+    /** Puts {@code figure} on the page and keeps it to be written; null (nothing to draw) adds nothing. */
+    private void add(Element parent, Figure figure) {
+        if (figure != null) {
+            figures.add(figure);
+            page.figure(parent, figure);
+        }
+    }
+
+    private void note(Element section, String text) {
+        notes.add(text);
+        page.note(section, text);
+    }
+
+    /** The fields of a JSON object as text, leaving out the metrics log's own {@code type} and {@code round}. */
+    private static Map<String, String> fields(JsonNode object) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (object.has("type") && (field.getKey().equals("type") || field.getKey().equals("round"))) {
+                continue;
+            }
+            JsonNode value = field.getValue();
+            out.put(field.getKey(), value.isValueNode() ? value.asText() : value.toString());
+        }
+        return out;
+    }
+
+    private static String number(JsonNode value) {
+        return value.isNumber() ? number(value.asDouble()) : value.asText();
+    }
+
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%.4f", value);
+    }
+
+    private static String join(Map<String, ?> values) {
+        return values == null ? "" : new TreeMap<>(values).entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,138 @@
+package io.vcaps.jobs.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Curves of a training run from its metrics log, drawn with XChart as PNG: one chart per loss term (the terms have
+ * different units and scales, so each gets its own axis), the mean KL of present and absent capsules, and the
+ * held-out accuracy and reconstruction error at each evaluation. Rounds whose value was not finite (logged as null)
+ * are left out of a curve.
+ */
+final class TrainingCharts {
+    /** Fields of a {@code round} line that are not loss terms. */
+    private static final Set<String> NOT_LOSSES = Set.of("type", "round", "epoch", "examples", "workers",
+            "images_per_s", "seconds", "overhead_s", "elapsed_s", "learning_rate_scale");
+    private static final String KL_PREFIX = "kl_";
+    private static final Map<String, String> TERMS = Map.of(
+            "margin", "L_margin: margin loss on the capsules' KL",
+            "reconstruction", "L_rec: squared pixel error per image",
+            "adversarial", "L_adv: the generator's least-squares GAN loss",
+            "discriminator", "L_D: the discriminator's loss",
+            "consistency", "class consistency of prior samples (gamma term)");
+    private static final int WIDTH = 420;
+    private static final int HEIGHT = 300;
+
+    private TrainingCharts() {
+    }
+
+    /** The loss terms the run logged, in the order first seen. */
+    static List<String> lossTerms(List<JsonNode> rounds) {
+        Set<String> terms = new LinkedHashSet<>();
+        for (JsonNode line : rounds) {
+            for (Iterator<String> names = line.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!NOT_LOSSES.contains(name) && !name.startsWith(KL_PREFIX)) {
+                    terms.add(name);
+                }
+            }
+        }
+        return new ArrayList<>(terms);
+    }
+
+    /** Whether {@code term} was 0 in every round that logged it: the term is switched off in the configuration. */
+    static boolean alwaysZero(List<JsonNode> rounds, String term) {
+        return rounds.stream().map(line -> line.get(term)).filter(v -> v != null && v.isNumber())
+                .allMatch(v -> v.asDouble() == 0);
+    }
+
+    /** A chart of {@code term} over rounds. */
+    static Figure loss(List<JsonNode> rounds, String term) {
+        XYChart chart = chart(TERMS.getOrDefault(term, term), "mean over the round's examples");
+        addSeries(chart, term, rounds, term);
+        chart.getStyler().setLegendVisible(false);
+        return new Figure("loss-" + term.replaceAll("[^A-Za-z0-9_-]", "_") + ".png", png(chart),
+                "loss term '" + term + "' over training rounds");
+    }
+
+    /** Mean KL of present and of absent capsules over rounds; null when the run logged neither. */
+    static Figure kl(List<JsonNode> rounds) {
+        XYChart chart = chart("KL of capsules with the prior", "nats");
+        boolean any = addSeries(chart, "present entities", rounds, "kl_present");
+        any |= addSeries(chart, "absent entities", rounds, "kl_absent");
+        return any ? new Figure("kl.png", png(chart), "mean KL of the capsules of present and of absent entities over"
+                + " training rounds: a capsule's KL is its existence score, small means present") : null;
+    }
+
+    /** Held-out accuracy at each evaluation; null when there was none. */
+    static Figure accuracy(List<JsonNode> evals) {
+        XYChart chart = chart("held-out accuracy", "accuracy");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendVisible(false);
+        return addSeries(chart, "accuracy", evals, "accuracy")
+                ? new Figure("accuracy.png", png(chart), "held-out accuracy at each evaluation during training (the"
+                        + " last on the whole test split)") : null;
+    }
+
+    /** Held-out reconstruction error at each evaluation; null when there was none. */
+    static Figure reconstructionError(List<JsonNode> evals) {
+        XYChart chart = chart("held-out reconstruction error", "squared pixel error per image");
+        chart.getStyler().setLegendVisible(false);
+        return addSeries(chart, "reconstruction error", evals, "reconstruction_error")
+                ? new Figure("reconstruction-error.png", png(chart), "held-out reconstruction error at each"
+                        + " evaluation during training") : null;
+    }
+
+    private static XYChart chart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("round")
+                .yAxisTitle(yTitle).build();
+        XYStyler styler = chart.getStyler();
+        styler.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        styler.setPlotGridLinesColor(new Color(0xE0, 0xE0, 0xE0));
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        return chart;
+    }
+
+    /** Adds the finite values of {@code field} against {@code round}; false when there are none. */
+    private static boolean addSeries(XYChart chart, String name, List<JsonNode> lines, String field) {
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (JsonNode line : lines) {
+            JsonNode value = line.get(field);
+            if (value != null && value.isNumber() && Double.isFinite(value.asDouble())) {
+                x.add(line.path("round").asDouble());
+                y.add(value.asDouble());
+            }
+        }
+        if (x.isEmpty()) {
+            return false;
+        }
+        XYSeries series = chart.addSeries(name, x, y);
+        series.setMarker(x.size() > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+        return true;
+    }
+
+    private static byte[] png(XYChart chart) {
+        try {
+            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot draw the chart '" + chart.getTitle() + "'", e);
+        }
+    }
+}
