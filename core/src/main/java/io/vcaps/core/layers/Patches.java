@@ -81,50 +81,44 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
     }
 
     void im2colFloat(INDArray images, INDArray patches) {
-        FloatBuffer src = images.data().asNioFloat();
-        FloatBuffer dst = patches.data().asNioFloat();
-        long srcOffset = images.offset();
-        long dstOffset = patches.offset();
-        int imageSize = height * width * channels;
-        int rowsPerImage = outHeight() * outWidth();
-        int patch = patch();
-        CapsuleLayer.forEachImage(Math.toIntExact(images.size(0)), b -> {
-            float[] image = new float[imageSize];
-            float[] row = new float[patch];
-            src.duplicate().get(Math.toIntExact(srcOffset + (long) b * imageSize), image, 0, imageSize);
-            FloatBuffer out = dst.duplicate();
-            long at = dstOffset + (long) b * rowsPerImage * patch;
-            for (int oy = 0; oy < outHeight(); oy++) {
-                for (int ox = 0; ox < outWidth(); ox++) {
-                    gather(image, oy, ox, row);
-                    out.put(Math.toIntExact(at), row, 0, patch);
-                    at += patch;
-                }
-            }
-        });
+        moveFloat(images, patches, true);
     }
 
     void col2imFloat(INDArray patches, INDArray images) {
-        FloatBuffer src = patches.data().asNioFloat();
-        FloatBuffer dst = images.data().asNioFloat();
-        long srcOffset = patches.offset();
-        long dstOffset = images.offset();
+        moveFloat(images, patches, false);
+    }
+
+    /** One image per task: its patches gathered out of it, or summed back into it (then written whole). */
+    private void moveFloat(INDArray images, INDArray patches, boolean toPatches) {
+        FloatBuffer imageBuffer = images.data().asNioFloat();
+        FloatBuffer patchBuffer = patches.data().asNioFloat();
         int imageSize = height * width * channels;
-        int rowsPerImage = outHeight() * outWidth();
         int patch = patch();
+        long rowsPerImage = (long) outHeight() * outWidth();
         CapsuleLayer.forEachImage(Math.toIntExact(images.size(0)), b -> {
             float[] image = new float[imageSize];
             float[] row = new float[patch];
-            FloatBuffer in = src.duplicate();
-            long at = srcOffset + (long) b * rowsPerImage * patch;
+            FloatBuffer imageView = imageBuffer.duplicate();
+            FloatBuffer patchView = patchBuffer.duplicate();
+            int imageAt = Math.toIntExact(images.offset() + (long) b * imageSize);
+            long rowAt = patches.offset() + b * rowsPerImage * patch;
+            if (toPatches) {
+                imageView.get(imageAt, image, 0, imageSize);
+            }
             for (int oy = 0; oy < outHeight(); oy++) {
-                for (int ox = 0; ox < outWidth(); ox++) {
-                    in.get(Math.toIntExact(at), row, 0, patch);
-                    scatterAdd(row, oy, ox, image);
-                    at += patch;
+                for (int ox = 0; ox < outWidth(); ox++, rowAt += patch) {
+                    if (toPatches) {
+                        gather(image, oy, ox, row);
+                        patchView.put(Math.toIntExact(rowAt), row, 0, patch);
+                    } else {
+                        patchView.get(Math.toIntExact(rowAt), row, 0, patch);
+                        scatterAdd(row, oy, ox, image);
+                    }
                 }
             }
-            dst.duplicate().put(Math.toIntExact(dstOffset + (long) b * imageSize), image, 0, imageSize);
+            if (!toPatches) {
+                imageView.put(imageAt, image, 0, imageSize);
+            }
         });
     }
 

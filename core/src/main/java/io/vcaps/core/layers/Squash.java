@@ -59,18 +59,15 @@ public final class Squash {
     static void rows(INDArray z, INDArray out, int dim) {
         HostView in = new HostView(z);
         HostView result = new HostView(out);
-        long rows = z.length() / dim;
-        CapsuleLayer.forEachImage(Math.toIntExact((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK), task -> {
-            long first = (long) task * ROWS_PER_TASK;
-            int len = Math.toIntExact(Math.min(ROWS_PER_TASK, rows - first) * dim);
+        inRowBlocks(z.length(), dim, (first, len) -> {
             double[] s = new double[len];
             double[] v = new double[len];
             float[] staging = new float[len];
-            in.read(first * dim, s, 0, len, staging);
+            in.read(first, s, 0, len, staging);
             for (int off = 0; off < len; off += dim) {
                 forward(s, off, v, off, dim);
             }
-            result.write(first * dim, v, 0, len, staging);
+            result.write(first, v, 0, len, staging);
         });
     }
 
@@ -79,20 +76,30 @@ public final class Squash {
         HostView in = new HostView(z);
         HostView grad = new HostView(dOut);
         HostView result = new HostView(dz);
-        long rows = z.length() / dim;
-        CapsuleLayer.forEachImage(Math.toIntExact((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK), task -> {
-            long first = (long) task * ROWS_PER_TASK;
-            int len = Math.toIntExact(Math.min(ROWS_PER_TASK, rows - first) * dim);
+        inRowBlocks(z.length(), dim, (first, len) -> {
             double[] s = new double[len];
             double[] dv = new double[len];
             double[] ds = new double[len];
             float[] staging = new float[len];
-            in.read(first * dim, s, 0, len, staging);
-            grad.read(first * dim, dv, 0, len, staging);
+            in.read(first, s, 0, len, staging);
+            grad.read(first, dv, 0, len, staging);
             for (int off = 0; off < len; off += dim) {
                 backward(s, off, dv, off, ds, off, dim);
             }
-            result.write(first * dim, ds, 0, len, staging);
+            result.write(first, ds, 0, len, staging);
+        });
+    }
+
+    private interface RowBlock {
+        void run(long firstElement, int length);
+    }
+
+    /** Splits {@code length} elements of {@code dim}-wide rows into blocks of whole rows, run on the kernel threads. */
+    private static void inRowBlocks(long length, int dim, RowBlock block) {
+        long rows = length / dim;
+        CapsuleLayer.forEachImage(Math.toIntExact((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK), task -> {
+            long first = (long) task * ROWS_PER_TASK;
+            block.run(first * dim, Math.toIntExact(Math.min(ROWS_PER_TASK, rows - first) * dim));
         });
     }
 }
