@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.convolution.Convolution;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * The geometry of a k x k, stride s, padding p convolution over NHWC images, and the moves between an image batch
@@ -88,76 +87,57 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
         moveFloat(images, patches, false);
     }
 
-    /** One image per task: its patches gathered out of it, or summed back into it (then written whole). */
+    /**
+     * One image per task, held with its zero padding around it, so that each kernel row of a patch is one plain
+     * copy: patches gathered out of it, or summed back into it and its interior written out.
+     */
     private void moveFloat(INDArray images, INDArray patches, boolean toPatches) {
         FloatBuffer imageBuffer = images.data().asNioFloat();
         FloatBuffer patchBuffer = patches.data().asNioFloat();
-        int imageSize = height * width * channels;
+        int paddedWidth = width + 2 * padding;
+        int line = width * channels;
+        int run = kernel * channels;
         int patch = patch();
         long rowsPerImage = (long) outHeight() * outWidth();
         CapsuleLayer.forEachImage(Math.toIntExact(images.size(0)), b -> {
-            float[] image = new float[imageSize];
+            float[] padded = new float[(height + 2 * padding) * paddedWidth * channels];
             float[] row = new float[patch];
             FloatBuffer imageView = imageBuffer.duplicate();
             FloatBuffer patchView = patchBuffer.duplicate();
-            int imageAt = Math.toIntExact(images.offset() + (long) b * imageSize);
+            long imageAt = images.offset() + (long) b * height * line;
             long rowAt = patches.offset() + b * rowsPerImage * patch;
             if (toPatches) {
-                imageView.get(imageAt, image, 0, imageSize);
+                for (int y = 0; y < height; y++) {
+                    imageView.get(Math.toIntExact(imageAt + (long) y * line), padded,
+                            ((y + padding) * paddedWidth + padding) * channels, line);
+                }
             }
             for (int oy = 0; oy < outHeight(); oy++) {
                 for (int ox = 0; ox < outWidth(); ox++, rowAt += patch) {
-                    if (toPatches) {
-                        gather(image, oy, ox, row);
-                        patchView.put(Math.toIntExact(rowAt), row, 0, patch);
-                    } else {
+                    if (!toPatches) {
                         patchView.get(Math.toIntExact(rowAt), row, 0, patch);
-                        scatterAdd(row, oy, ox, image);
+                    }
+                    for (int ky = 0; ky < kernel; ky++) {
+                        int at = ((oy * stride + ky) * paddedWidth + ox * stride) * channels;
+                        if (toPatches) {
+                            System.arraycopy(padded, at, row, ky * run, run);
+                        } else {
+                            for (int i = 0, from = ky * run; i < run; i++) {
+                                padded[at + i] += row[from + i];
+                            }
+                        }
+                    }
+                    if (toPatches) {
+                        patchView.put(Math.toIntExact(rowAt), row, 0, patch);
                     }
                 }
             }
             if (!toPatches) {
-                imageView.put(imageAt, image, 0, imageSize);
+                for (int y = 0; y < height; y++) {
+                    imageView.put(Math.toIntExact(imageAt + (long) y * line), padded,
+                            ((y + padding) * paddedWidth + padding) * channels, line);
+                }
             }
         });
-    }
-
-    /** Copies the patch at output position (oy, ox) out of one NHWC image; outside the image is zero padding. */
-    private void gather(float[] image, int oy, int ox, float[] row) {
-        int run = kernel * channels;
-        int x0 = ox * stride - padding;
-        int first = Math.max(0, -x0);
-        int end = Math.min(kernel, width - x0);
-        for (int ky = 0; ky < kernel; ky++) {
-            int y = oy * stride - padding + ky;
-            int base = ky * run;
-            if (y < 0 || y >= height || end <= first) {
-                Arrays.fill(row, base, base + run, 0f);
-                continue;
-            }
-            Arrays.fill(row, base, base + first * channels, 0f);
-            System.arraycopy(image, (y * width + x0 + first) * channels, row, base + first * channels,
-                    (end - first) * channels);
-            Arrays.fill(row, base + end * channels, base + run, 0f);
-        }
-    }
-
-    /** Adds the patch at output position (oy, ox) into one NHWC image, dropping what falls on the padding. */
-    private void scatterAdd(float[] row, int oy, int ox, float[] image) {
-        int run = kernel * channels;
-        int x0 = ox * stride - padding;
-        int first = Math.max(0, -x0);
-        int end = Math.min(kernel, width - x0);
-        for (int ky = 0; ky < kernel; ky++) {
-            int y = oy * stride - padding + ky;
-            if (y < 0 || y >= height) {
-                continue;
-            }
-            int from = ky * run + first * channels;
-            int to = (y * width + x0 + first) * channels;
-            for (int i = 0, n = (end - first) * channels; i < n; i++) {
-                image[to + i] += row[from + i];
-            }
-        }
     }
 }
