@@ -40,19 +40,20 @@ public abstract class CapsuleLayer<C extends CapsuleLayerConf> extends BaseLayer
     }
 
     /**
-     * A c-order buffer of this shape and the layer's data type, outside any workspace, kept between calls; zeroed
-     * when created.
+     * A c-order buffer of this shape and the layer's data type, outside any workspace, kept between calls: a view
+     * of the front of one allocation per name that grows to the largest shape asked for, since one network meets
+     * several batch sizes in a step (D sees real and fake batches). Zeroed when allocated; callers overwrite it.
      */
     protected INDArray buffer(String name, long... shape) {
         INDArray existing = buffers.get(name);
-        if (existing != null && Arrays.equals(existing.shape(), shape) && existing.dataType() == dataType) {
-            return existing;
+        long length = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        if (existing == null || existing.length() < length || existing.dataType() != dataType) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                existing = Nd4j.create(dataType, new long[]{length}, 'c');
+                buffers.put(name, existing);
+            }
         }
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray created = Nd4j.create(dataType, shape, 'c');
-            buffers.put(name, created);
-            return created;
-        }
+        return Nd4j.create(existing.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', dataType);
     }
 
     /** Runs {@code body} for every index in [0, count), spread over the kernel threads. */

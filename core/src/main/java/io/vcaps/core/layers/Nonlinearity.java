@@ -2,9 +2,12 @@ package io.vcaps.core.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * What follows a vcaps convolution: ReLU, LeakyReLU(0.2), sigmoid, or squashing each group of {@code capsuleDim}
@@ -20,8 +23,8 @@ public enum Nonlinearity {
     void forward(INDArray z, INDArray out, int capsuleDim) {
         switch (this) {
             case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
-            case LEAKY_RELU -> out.assign(Transforms.leakyRelu(z, LEAK, true));
-            case SIGMOID -> out.assign(Transforms.sigmoid(z, true));
+            case LEAKY_RELU -> Nd4j.exec(new LeakyReLU(z, out, LEAK));
+            case SIGMOID -> Nd4j.exec(new Sigmoid(z, out));
             case SQUASH -> {
                 INDArray target = HostView.contiguous(out) ? out
                         : Nd4j.createUninitialized(out.dataType(), out.shape());
@@ -36,22 +39,13 @@ public enum Nonlinearity {
 
     /** dL/dz from dL/dout and z. */
     INDArray backward(INDArray z, INDArray dOut, int capsuleDim) {
-        return switch (this) {
-            case RELU -> {
-                INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
-                Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
-                yield dz;
-            }
-            case LEAKY_RELU -> z.gt(0).castTo(z.dataType()).muli(1 - LEAK).addi(LEAK).muli(dOut);
-            case SIGMOID -> {
-                INDArray y = Transforms.sigmoid(z, true);
-                yield y.rsub(1).muli(y).muli(dOut);
-            }
-            case SQUASH -> {
-                INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
-                Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz, capsuleDim);
-                yield dz;
-            }
-        };
+        INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
+        switch (this) {
+            case RELU -> Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
+            case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(z, dOut, dz, LEAK));
+            case SIGMOID -> Nd4j.exec(new SigmoidDerivative(z, dOut, dz));
+            case SQUASH -> Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz, capsuleDim);
+        }
+        return dz;
     }
 }
