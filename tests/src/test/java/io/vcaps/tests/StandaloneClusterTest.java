@@ -1,0 +1,191 @@
+package io.vcaps.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The pipeline as an operator runs it on a cluster: a Spark standalone master and worker on this machine, and
+ * etl, train, classify and generate each submitted by {@code submit-scripts/vcaps --preset standalone} as its own
+ * process, on an MNIST-shaped IDX fixture. Checks what each job wrote and that the executors on the worker did
+ * the work. Everything it writes is under {@code tests/target/standalone-cluster} (logs in {@code logs/}, the
+ * executors' in {@code work/app-*}); on failure the ends of all logs are printed.
+ */
+class StandaloneClusterTest {
+
+    private static final int TRAIN = 200;
+    private static final int TEST = 100;
+    private static final int PER_ENTITY = 12;
+    private static final int DIGITS = 10;
+    /** Far above what a job needs on two busy cores (10-70 s); a hung job fails the test instead of the build. */
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void etlTrainClassifyGenerateRunOnAStandaloneClusterThroughTheLauncher() throws Exception {
+        Project project = Project.current();
+        project.requireBuiltApplication();
+        Path dir = Path.of("target", "standalone-cluster").toAbsolutePath();
+        FileUtils.deleteDirectory(dir.toFile());
+        Path idx = dir.resolve("idx");
+        IdxDigits.write(idx, TRAIN, TEST);
+        Path dataset = dir.resolve("digits");
+        Path run = dir.resolve("run");
+        Path classified = dir.resolve("classified");
+        Path generated = dir.resolve("generated");
+
+        List<Path> logs = new ArrayList<>();
+        StandaloneCluster cluster = null;
+        try (Processes processes = new Processes()) {
+            cluster = StandaloneCluster.start(project, dir, processes, 2, "2g");
+            Launcher vcaps = new Launcher(project, cluster.masterUrl(), processes, dir.resolve("logs"), logs);
+
+            vcaps.run("etl", "--source", "idx", "--input", idx.toString(), "--output", dataset.toString());
+            checkDataset(dataset);
+
+            // Two workers, one local step each: one round of 200 images is the whole epoch.
+            vcaps.run("train", "--data", dataset.toString(), "--output", run.toString(),
+                    "--conf", project.conf().resolve("mnist-small.conf").toString(),
+                    "--workers", "2", "--averaging-frequency", "1", "--epochs", "1");
+            checkRun(run);
+
+            vcaps.run("classify", "--model", run.resolve("model.zip").toString(), "--data", dataset.toString(),
+                    "--split", "test", "--output", classified.toString());
+            vcaps.run("generate", "--model", run.resolve("model.zip").toString(), "--output", generated.toString(),
+                    "--per-entity", Integer.toString(PER_ENTITY), "--sheets");
+            checkBatchOutputs(dir, dataset, classified, generated);
+
+            List<Path> applications = cluster.applications();
+            assertEquals(4, applications.size(), "one application on the worker per job: " + applications);
+            for (Path app : applications) {
+                assertTrue(executorLogs(app).contains("Finished task"),
+                        "the executors of " + app.getFileName() + " ran no task");
+            }
+        } catch (Throwable failure) {
+            if (cluster != null) {
+                logs.addAll(cluster.logs());
+            }
+            for (Path log : logs) {
+                System.err.println("==== the end of " + log + "\n" + Processes.tail(log, 30));
+            }
+            throw failure;
+        } finally {
+            if (cluster != null) {
+                cluster.deleteShippedJars();
+            }
+        }
+    }
+
+    private void checkDataset(Path dataset) throws IOException {
+        JsonNode meta = json.readTree(dataset.resolve("_vcaps.json").toFile());
+        assertEquals(TRAIN, meta.at("/counts/train/total").asInt(), "train images in _vcaps.json");
+        assertEquals(TEST, meta.at("/counts/test/total").asInt(), "test images in _vcaps.json");
+        assertEquals(0, meta.at("/rejects/total").asInt(), "rejects in _vcaps.json");
+        for (int digit = 0; digit < DIGITS; digit++) {
+            assertEquals(TRAIN / DIGITS, meta.at("/counts/train/per_entity/" + digit).asInt(), "train digit " + digit);
+            assertEquals(TEST / DIGITS, meta.at("/counts/test/per_entity/" + digit).asInt(), "test digit " + digit);
+        }
+    }
+
+    private void checkRun(Path run) throws IOException {
+        assertTrue(Files.size(run.resolve("model.zip")) > 0, "model.zip is empty");
+        JsonNode eval = json.readTree(run.resolve("eval.json").toFile());
+        assertTrue(eval.path("accuracy").isNumber(), "eval.json has no accuracy: " + eval);
+        double accuracy = eval.get("accuracy").asDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1, "accuracy " + accuracy);
+        assertEquals(TEST, eval.path("examples").asInt(), "eval.json scores the whole test split");
+    }
+
+    private void checkBatchOutputs(Path dir, Path dataset, Path classified, Path generated) throws IOException {
+        SparkSession spark = SparkSession.builder().master("local[1]").appName("StandaloneClusterTest")
+                .config("spark.ui.enabled", false)
+                .config("spark.hadoop.hadoop.tmp.dir", dir.resolve("hadoop-tmp").toString())
+                .getOrCreate();
+        try {
+            Set<String> testIds = ids(spark.read().parquet(dataset.toString()).where("split = 'test'").select("id")
+                    .collectAsList());
+            List<Row> scored = spark.read().parquet(classified.toString()).select("id", "predicted").collectAsList();
+            assertEquals(TEST, scored.size(), "classify writes one row per test image");
+            assertEquals(testIds, ids(scored), "classify scores exactly the test split");
+            assertTrue(scored.stream().allMatch(r -> r.getInt(1) >= 0 && r.getInt(1) < DIGITS), "predicted digits");
+            JsonNode eval = json.readTree(classified.resolve("_eval.json").toFile());
+            assertEquals(TEST, eval.path("rows").asInt(), "_eval.json rows");
+            assertTrue(eval.path("accuracy").isNumber(), "_eval.json has no accuracy: " + eval);
+
+            Map<String, Long> perEntity = spark.read().parquet(generated.toString()).select("entity_name")
+                    .collectAsList().stream()
+                    .collect(Collectors.groupingBy(r -> r.getString(0), TreeMap::new, Collectors.counting()));
+            Map<String, Long> expected = new TreeMap<>();
+            IntStream.range(0, DIGITS).forEach(d -> expected.put(Integer.toString(d), (long) PER_ENTITY));
+            assertEquals(expected, perEntity, "generate writes --per-entity images of every digit");
+            try (Stream<Path> sheets = Files.list(generated.resolve("_sheets"))) {
+                assertEquals(DIGITS, sheets.filter(p -> p.toString().endsWith(".png")).count(), "contact sheets");
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static Set<String> ids(List<Row> rows) {
+        return rows.stream().map(r -> r.getString(0)).collect(Collectors.toSet());
+    }
+
+    private static String executorLogs(Path application) throws IOException {
+        StringBuilder text = new StringBuilder();
+        try (Stream<Path> files = Files.walk(application)) {
+            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                text.append(Files.readString(stderr, java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        return text.toString();
+    }
+
+    /** {@code submit-scripts/vcaps --preset standalone JOB --master URL ...} as its own process, logged to a file. */
+    private record Launcher(Project project, String master, Processes processes, Path logDir, List<Path> logs) {
+
+        void run(String job, String... jobArgs) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of("bash", project.launcher().toString(),
+                    "--preset", "standalone", job, "--master", master,
+                    "--driver-memory", "1g", "--executor-memory", "1g", "--spark", "spark.ui.enabled=false"));
+            command.addAll(List.of(jobArgs));
+            Map<String, String> environment = new HashMap<>(StandaloneCluster.LOOPBACK);
+            // The launcher must run Spark from the project's jars, not from an installed Spark that may differ.
+            environment.put("SPARK_HOME", null);
+            environment.put("VCAPS_PRESET", null);
+            environment.put("VCAPS_JAR", null);
+            environment.put("VCAPS_SUBMIT_OPTS", null);
+            // The launcher's `java` is this JVM's.
+            environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
+                    + System.getenv("PATH"));
+            Path log = logDir.resolve(job + ".log");
+            logs.add(log);
+            long start = System.nanoTime();
+            int exit = processes.run(command, environment, log, JOB_TIMEOUT);
+            System.out.printf("vcaps %s: exit %d after %.0f s%n", job, exit, (System.nanoTime() - start) / 1e9);
+            assertEquals(0, exit, "vcaps " + job + " failed; the end of " + log + ":\n" + Processes.tail(log, 30));
+        }
+    }
+}
