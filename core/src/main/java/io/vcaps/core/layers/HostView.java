@@ -2,7 +2,6 @@ package io.vcaps.core.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -34,9 +33,21 @@ final class HostView {
         }
     }
 
-    /** Whether the array's elements are one c-order run in its buffer, as the kernels need. */
+    /**
+     * Whether the array's elements are one c-order run in its buffer, as the kernels need. Axes of length 1 are
+     * skipped: ND4J gives them arbitrary strides (a batch of one image), and they do not move through memory.
+     */
     static boolean contiguous(INDArray array) {
-        return array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array);
+        long[] shape = array.shape();
+        long[] stride = array.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /** The array itself when {@link #contiguous}, else a contiguous copy. */

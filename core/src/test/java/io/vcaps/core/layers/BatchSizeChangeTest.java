@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The layers keep their buffers between calls and reuse the front of a larger one for a smaller batch: a float32
- * stack that has just run a batch of 5 gives a batch of 3 the outputs and gradients a fresh copy of it gives.
+ * stack that has just run a batch of 5 gives a batch of 3 the outputs and gradients a fresh copy of it gives, and
+ * a batch of one image (whose axes of length 1 ND4J strides freely) is scored as in a larger batch.
  */
 class BatchSizeChangeTest {
 
@@ -40,6 +41,18 @@ class BatchSizeChangeTest {
         net.feedForward(true, false);
         Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
         return new Pair<>(out, grads.getFirst().gradient().dup());
+    }
+
+    @Test
+    void aBatchOfOneImageRunsAndMatchesItsRowInALargerBatch() {
+        MultiLayerNetwork net = network();
+        Nd4j.getRandom().setSeed(6);
+        INDArray four = Nd4j.rand(DataType.FLOAT, 4, 100);
+        INDArray all = net.output(four).dup();
+        for (int i = 0; i < 4; i++) {
+            INDArray one = net.output(four.getRow(i, true).dup());
+            assertTrue(all.getRow(i, true).equalsWithEps(one, 1e-5), "image " + i + " alone differs");
+        }
     }
 
     @Test
