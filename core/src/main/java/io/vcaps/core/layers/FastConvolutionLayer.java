@@ -50,7 +50,7 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         Nd4j.gemm(cols2d, dz, gradientViews.get("W"), true, false, 1.0, 0.0);
         gradientViews.get("b").assign(dz.sum(0));
         Nd4j.gemm(dz, getParam("W"), cols2d, false, true, 1.0, 0.0);
-        INDArray dx = mgr.create(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         p.col2im(cols, dx);
         return new Pair<>(gradientOfViews(), dx);
     }

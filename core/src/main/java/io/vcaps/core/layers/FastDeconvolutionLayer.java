@@ -28,7 +28,7 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         INDArray cols = buffer("cols", p.bufferShape(batch));
         Nd4j.gemm(input.reshape('c', p.rows(batch), c.getChannels()), getParam("W"),
                 cols.reshape('c', p.rows(batch), p.patch()), false, false, 1.0, 0.0);
-        INDArray z = buffer("z", batch, c.getNOut()).assign(0);
+        INDArray z = buffer("z", batch, c.getNOut());
         p.col2im(cols, z);
         INDArray z2d = z.reshape('c', batch * c.outHeight() * c.outWidth(), c.getFilters());
         z2d.addiRowVector(getParam("b"));

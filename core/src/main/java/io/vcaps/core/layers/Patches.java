@@ -71,6 +71,7 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
     }
 
     void col2imLibnd4j(INDArray patches, INDArray images) {
+        images.assign(0);
         Convolution.col2im(sixD(patches, images.size(0)).permute(0, 5, 3, 4, 1, 2),
                 nchw(images), stride, stride, padding, padding, height, width, 1, 1);
     }

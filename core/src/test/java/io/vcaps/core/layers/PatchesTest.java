@@ -32,7 +32,7 @@ class PatchesTest {
 
         INDArray rows = Nd4j.randn(DataType.FLOAT, p.bufferShape(batch));
         INDArray summedOurs = Nd4j.zeros(DataType.FLOAT, images.shape()).addi(7);
-        INDArray summedTheirs = Nd4j.zeros(DataType.FLOAT, images.shape());
+        INDArray summedTheirs = Nd4j.zeros(DataType.FLOAT, images.shape()).addi(7);
         p.col2imFloat(rows, summedOurs);
         p.col2imLibnd4j(rows, summedTheirs);
         assertTrue(summedTheirs.equalsWithEps(summedOurs, 1e-5), "col2im differs");
