@@ -1,11 +1,14 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.jobs;
 
 import io.vcaps.spark.Sessions;
 import java.io.File;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** One real local[2] SparkSession for all the tests in this JVM, made through {@link Sessions}. */
+/**
+ * One real local[2] SparkSession for all the jobs module's tests in this JVM (training, batch, report), made through
+ * {@link Sessions}.
+ */
 public final class TestSpark {
     private static SparkSession session;
 

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.jobs.TestSpark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.model.ImageShape;

@@ -12,7 +12,7 @@ import io.vcaps.core.model.VcnModel;
 import io.vcaps.jobs.Vcaps;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.batch.PngImages;
-import io.vcaps.jobs.batch.TestSpark;
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.train.DigitsDataset;
 import io.vcaps.jobs.train.TrainFixtures;
 import java.awt.image.BufferedImage;

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.etl.DatasetSchema;
@@ -43,7 +44,7 @@ class BadInputTest {
 
     @Test
     void missingColumnIsNamed() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("no-pixels"), 20, 10,
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("no-pixels"), 20, 10,
                 d -> d.drop(DatasetSchema.PIXELS), new ImageShape(28, 28, 1));
         TrainFixtures.Run run = train(data, tinyConf());
         assertEquals(1, run.exit());
@@ -53,7 +54,7 @@ class BadInputTest {
 
     @Test
     void imageShapeTheConfigurationCannotTakeIsNamed() throws Exception {
-        SparkSession spark = TrainSpark.session();
+        SparkSession spark = TestSpark.session();
         String data = dir.resolve("thirty").toString();
         Random random = new Random(3);
         List<Row> rows = new ArrayList<>();
@@ -74,7 +75,7 @@ class BadInputTest {
 
     @Test
     void rowsOfAnotherShapeThanTheDatasetsAreNamed() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("mixed"), 20, 10,
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("mixed"), 20, 10,
                 d -> d.withColumn(DatasetSchema.HEIGHT, col(DatasetSchema.WIDTH).plus(4)), new ImageShape(28, 28, 1));
         TrainFixtures.Run run = train(data, tinyConf());
         assertEquals(1, run.exit());
@@ -83,7 +84,7 @@ class BadInputTest {
 
     @Test
     void emptySplitIsNamed() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("train-only"), 20, 10,
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("train-only"), 20, 10,
                 d -> d.filter(col(DatasetSchema.SPLIT).equalTo(DatasetSchema.TRAIN)), new ImageShape(28, 28, 1));
         TrainFixtures.Run run = train(data, tinyConf());
         assertEquals(1, run.exit());
@@ -92,7 +93,7 @@ class BadInputTest {
 
     @Test
     void divergingRunLowersTheLearningRateThenFails() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("digits"), 40, 10);
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 40, 10);
         String conf = TrainFixtures.conf(dir, TrainFixtures.TINY + """
                 vcaps.optimizer.encoder-generator.learning-rate = 10000
                 vcaps.training.non-finite { max-rounds = 2, learning-rate-factor = 0.5 }
@@ -113,7 +114,7 @@ class BadInputTest {
 
     @Test
     void roundGoingNonFiniteIsNotAveragedAndTrainingGoesOn() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("digits"), 40, 10);
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 40, 10);
         // A huge learning rate: the first step's update makes the second step's loss infinite. The round is
         // dropped, the rates are scaled by 1e-7 (back to 1e-3) and the next round trains.
         String conf = TrainFixtures.conf(dir, TrainFixtures.TINY + """

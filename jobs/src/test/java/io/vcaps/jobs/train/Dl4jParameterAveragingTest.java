@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.data.SyntheticDigits;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -49,7 +50,7 @@ class Dl4jParameterAveragingTest {
 
     @Test
     void sameParametersAsDl4jWhenIterationsRestartAsInDl4j() {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TrainSpark.session().sparkContext());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         ComputationGraphConfiguration conf = encoderWithSoftmax();
         List<DataSet> batches = batches(WORKERS * FREQUENCY * ROUNDS);
         ComputationGraph dl4j = graph(conf);
@@ -79,7 +80,7 @@ class Dl4jParameterAveragingTest {
 
     @Test
     void carriedIterationCountsAgreeWithDl4jOnTheFirstRoundAndWithTheAlgorithmAfter() {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TrainSpark.session().sparkContext());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         ComputationGraphConfiguration conf = encoderWithSoftmax();
         List<DataSet> batches = batches(WORKERS * FREQUENCY * ROUNDS);
         ComputationGraph dl4j = graph(conf);

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.model.TrainingStep;
 import io.vcaps.core.model.VcnModel;
@@ -30,7 +31,7 @@ class OneWorkerTest {
 
     @Test
     void oneWorkerAtFrequencyOneIsLocalTraining() throws Exception {
-        SparkSession spark = TrainSpark.session();
+        SparkSession spark = TestSpark.session();
         String path = TrainFixtures.digits(spark, dir.resolve("digits"), 70, 10);
         VcnConfig config = TrainFixtures.config(TrainFixtures.TINY);
         TrainingData data = TrainingData.open(spark, path);

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.model.ModelBundle;
@@ -31,7 +32,7 @@ class ResumeTest {
 
     @Test
     void resumedRunEqualsUninterruptedRun() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("digits"), 160, 20);
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 160, 20);
         File conf = TrainFixtures.conf(dir, TrainFixtures.TINY);
         // 2 workers x 2 steps x 20 images = 80 a round: 2 rounds an epoch.
         String[] common = {"train", "--data", data, "--conf", conf.getPath(), "--workers", "2",

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.etl.DatasetMetadata;
 import io.vcaps.etl.DatasetSchema;
@@ -90,7 +91,7 @@ public final class TrainFixtures {
 
     /** Runs {@code vcaps} with {@code args} in this JVM (the test's SparkSession is the active one). */
     static Run vcaps(String... args) {
-        TrainSpark.session();
+        TestSpark.session();
         StringWriter err = new StringWriter();
         CommandLine cli = JobCommandLine.create(new Vcaps());
         cli.setErr(new PrintWriter(err, true));

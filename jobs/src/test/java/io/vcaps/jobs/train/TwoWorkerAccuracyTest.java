@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class TwoWorkerAccuracyTest {
 
     @Test
     void twoWorkersLearnDigits() throws Exception {
-        String data = TrainFixtures.digits(TrainSpark.session(), dir.resolve("digits"), 1000, 200);
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 1000, 200);
         String mnistSmall = Files.readString(Path.of("..", "conf", "mnist-small.conf"));
         String conf = TrainFixtures.conf(dir, mnistSmall + "\n" + SHRINK).getPath();
         Path output = dir.resolve("run");
