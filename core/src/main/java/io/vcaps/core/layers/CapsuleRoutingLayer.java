@@ -25,6 +25,7 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
     private transient RoutingKernel kernel;
     private transient RoutingKernel.Trace[] traces;
     private transient ThreadLocal<Work> work;
+    private transient boolean votesKept;
 
     public CapsuleRoutingLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -57,7 +58,9 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
         int kd = k.parents * k.dim;
         INDArray uhat = votes(batch);
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, kd}, 'c');
-        HostView kept = new HostView(votesByImage(batch));
+        // Only a training pass is followed by a backward pass, the one reader of the image-by-image copy.
+        votesKept = training;
+        HostView kept = training ? new HostView(votesByImage(batch)) : null;
         if (traces == null || traces.length < batch) {
             traces = new RoutingKernel.Trace[batch];
         }
@@ -66,7 +69,7 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
         forEachImage(batch, b -> {
             Work w = work.get();
             readVotes(votes, b, batch, w);
-            for (int i = 0; i < kd; i++) {
+            for (int i = 0; kept != null && i < kd; i++) {
                 kept.write(((long) b * kd + i) * k.children, w.uhat[i], 0, k.children, w.staging);
             }
             if (traces[b] == null) {
@@ -121,6 +124,9 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
+        if (!votesKept) {
+            throw new IllegalStateException("the routing layer's backward pass needs a training forward pass first");
+        }
         CapsuleRouting c = layerConf();
         RoutingKernel k = kernel();
         int batch = (int) input.size(0);

@@ -1,8 +1,8 @@
 package io.vcaps.core.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
@@ -36,7 +36,6 @@ public enum Nonlinearity {
         }
     }
 
-
     /** dL/dz from dL/dout and z. */
     INDArray backward(INDArray z, INDArray dOut, int capsuleDim) {
         INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
@@ -44,7 +43,8 @@ public enum Nonlinearity {
             case RELU -> Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
             case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(z, dOut, dz, LEAK));
             case SIGMOID -> Nd4j.exec(new SigmoidDerivative(z, dOut, dz));
-            case SQUASH -> Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz, capsuleDim);
+            case SQUASH -> Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz,
+                    capsuleDim);
         }
         return dz;
     }

@@ -64,7 +64,6 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
                 && HostView.contiguous(images) && HostView.contiguous(patches);
     }
 
-
     void im2colLibnd4j(INDArray images, INDArray patches) {
         Convolution.im2col(nchw(images), kernel, kernel, stride, stride, padding, padding, 1, 1, false,
                 sixD(patches, images.size(0)).permute(0, 5, 3, 4, 1, 2));

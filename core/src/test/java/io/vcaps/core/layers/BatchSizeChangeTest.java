@@ -1,5 +1,6 @@
 package io.vcaps.core.layers;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -12,12 +13,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The layers keep their buffers between calls and reuse the front of a larger one for a smaller batch: a float32
  * stack that has just run a batch of 5 gives a batch of 3 the outputs and gradients a fresh copy of it gives, and
- * a batch of one image (whose axes of length 1 ND4J strides freely) is scored as in a larger batch.
+ * a batch of one image (whose axes of length 1 ND4J strides freely) is scored as in a larger batch. The routing
+ * layer keeps its votes for the backward pass only in training passes, and refuses a backward pass without one.
  */
 class BatchSizeChangeTest {
 
@@ -41,6 +44,17 @@ class BatchSizeChangeTest {
         net.feedForward(true, false);
         Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
         return new Pair<>(out, grads.getFirst().gradient().dup());
+    }
+
+    @Test
+    void routingBackwardAfterAnInferencePassIsRefused() {
+        Layer routing = network().getLayer(2);
+        long inputs = routing.getParam("W").size(0) * routing.getParam("W").size(1);
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        INDArray capsules = routing.activate(Nd4j.rand(DataType.FLOAT, 2, inputs), false, mgr);
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> routing.backpropGradient(Nd4j.onesLike(capsules), mgr));
+        assertTrue(refused.getMessage().contains("training forward pass"), refused.getMessage());
     }
 
     @Test
