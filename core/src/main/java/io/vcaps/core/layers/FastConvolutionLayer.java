@@ -10,9 +10,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs {@link FastConvolution}: im2col, then one sgemm into NHWC output; backward is dW = cols^T dZ,
- * dCols = dZ W^T and col2im. The patch buffer is kept between calls and reused for dCols, since it is by far
- * the largest array of the encoder.
+ * Runs {@link FastConvolution}: directly by libnd4j's convolution ops where {@link DirectConvolution#chosen}, else
+ * im2col and one sgemm into NHWC output, with backward dW = cols^T dZ, dCols = dZ W^T and col2im. The patch buffer
+ * is kept between calls and reused for dCols, since it is by far the largest array of the encoder.
  */
 public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
 
@@ -26,11 +26,15 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         FastConvolution c = layerConf();
         Patches p = c.patches();
         long batch = input.size(0);
-        INDArray cols = buffer("cols", p.bufferShape(batch));
-        p.im2col(input, cols);
         INDArray z = buffer("z", p.rows(batch), c.getFilters());
-        Nd4j.gemm(cols.reshape('c', p.rows(batch), p.patch()), getParam("W"), z, false, false, 1.0, 0.0);
-        z.addiRowVector(getParam("b"));
+        if (DirectConvolution.chosen(p.channels())) {
+            DirectConvolution.forward(images(input), weights(getParam("W")), getParam("b"), images(z, batch), p);
+        } else {
+            INDArray cols = buffer("cols", p.bufferShape(batch));
+            p.im2col(input, cols);
+            Nd4j.gemm(cols.reshape('c', p.rows(batch), p.patch()), getParam("W"), z, false, false, 1.0, 0.0);
+            z.addiRowVector(getParam("b"));
+        }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, c.getNOut()}, 'c');
         c.getNonlinearity().forward(z, out.reshape('c', p.rows(batch), c.getFilters()), c.getCapsuleDim());
         return out;
@@ -45,13 +49,36 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         INDArray z = buffer("z", p.rows(batch), c.getFilters());
         INDArray dz = c.getNonlinearity().backward(z, epsilon.reshape('c', p.rows(batch), c.getFilters()),
                 c.getCapsuleDim());
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        if (DirectConvolution.chosen(p.channels())) {
+            DirectConvolution.backward(images(input), weights(getParam("W")), getParam("b"), images(dz, batch),
+                    images(dx), weights(gradientViews.get("W")), gradientViews.get("b"), p);
+            return new Pair<>(gradientOfViews(), dx);
+        }
         INDArray cols = buffer("cols", p.bufferShape(batch));
         INDArray cols2d = cols.reshape('c', p.rows(batch), p.patch());
         Nd4j.gemm(cols2d, dz, gradientViews.get("W"), true, false, 1.0, 0.0);
         gradientViews.get("b").assign(dz.sum(0));
         Nd4j.gemm(dz, getParam("W"), cols2d, false, true, 1.0, 0.0);
-        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         p.col2im(cols, dx);
         return new Pair<>(gradientOfViews(), dx);
+    }
+
+    /** A flat input batch [B, H*W*C] as the NHWC array it is. */
+    private INDArray images(INDArray flat) {
+        Patches p = layerConf().patches();
+        return flat.reshape('c', flat.size(0), p.height(), p.width(), p.channels());
+    }
+
+    /** Output rows [B*oH*oW, F] as NHWC. */
+    private INDArray images(INDArray rows, long batch) {
+        Patches p = layerConf().patches();
+        return rows.reshape('c', batch, p.outHeight(), p.outWidth(), layerConf().getFilters());
+    }
+
+    /** W [k*k*C, F] as [k, k, C, F], a view of the same buffer. */
+    private INDArray weights(INDArray w) {
+        Patches p = layerConf().patches();
+        return w.reshape('c', p.kernel(), p.kernel(), p.channels(), layerConf().getFilters());
     }
 }

@@ -10,8 +10,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs {@link FastDeconvolution}: patches [B*h*w, Cout*k*k] = x W, col2im onto the output image, bias, non-linearity.
- * Backward: im2col of dZ gives dPatches; dW = x^T dPatches and dx = dPatches W^T.
+ * Runs {@link FastDeconvolution}: directly by libnd4j's transposed convolution ops where
+ * {@link DirectConvolution#chosen}, else patches [B*h*w, Cout*k*k] = x W, col2im onto the output image and bias,
+ * with backward: im2col of dZ gives dPatches, dW = x^T dPatches and dx = dPatches W^T. Then the non-linearity.
  */
 public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
 
@@ -25,11 +26,15 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         FastDeconvolution c = layerConf();
         Patches p = c.outputPatches();
         long batch = input.size(0);
-        INDArray cols = buffer("cols", p.bufferShape(batch));
-        Nd4j.gemm(input.reshape('c', p.rows(batch), c.getChannels()), getParam("W"),
-                cols.reshape('c', p.rows(batch), p.patch()), false, false, 1.0, 0.0);
         INDArray z = buffer("z", batch, c.getNOut());
-        p.col2im(cols, z);
+        if (DirectConvolution.chosen(c.getChannels())) {
+            DirectConvolution.transposedForward(inputImages(input), weights(getParam("W")), outputImages(z), p);
+        } else {
+            INDArray cols = buffer("cols", p.bufferShape(batch));
+            Nd4j.gemm(input.reshape('c', p.rows(batch), c.getChannels()), getParam("W"),
+                    cols.reshape('c', p.rows(batch), p.patch()), false, false, 1.0, 0.0);
+            p.col2im(cols, z);
+        }
         INDArray z2d = z.reshape('c', batch * c.outHeight() * c.outWidth(), c.getFilters());
         z2d.addiRowVector(getParam("b"));
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, c.getNOut()}, 'c');
@@ -46,14 +51,38 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         long pixels = batch * c.outHeight() * c.outWidth();
         INDArray z2d = buffer("z", batch, c.getNOut()).reshape('c', pixels, c.getFilters());
         INDArray dz = c.getNonlinearity().backward(z2d, epsilon.reshape('c', pixels, c.getFilters()), 0);
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+        if (DirectConvolution.chosen(c.getChannels())) {
+            DirectConvolution.transposedBackward(inputImages(input), weights(getParam("W")), getParam("b"),
+                    outputImages(dz.reshape('c', batch, c.getNOut())), inputImages(dx),
+                    weights(gradientViews.get("W")), gradientViews.get("b"), p);
+            return new Pair<>(gradientOfViews(), dx);
+        }
         gradientViews.get("b").assign(dz.sum(0));
         INDArray cols = buffer("cols", p.bufferShape(batch));
         p.im2col(dz.reshape('c', batch, c.getNOut()), cols);
         INDArray cols2d = cols.reshape('c', p.rows(batch), p.patch());
         INDArray x2d = input.reshape('c', p.rows(batch), c.getChannels());
         Nd4j.gemm(x2d, cols2d, gradientViews.get("W"), true, false, 1.0, 0.0);
-        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         Nd4j.gemm(cols2d, getParam("W"), dx.reshape('c', p.rows(batch), c.getChannels()), false, true, 1.0, 0.0);
         return new Pair<>(gradientOfViews(), dx);
+    }
+
+    /** A flat input batch [B, h*w*Cin] as NHWC. */
+    private INDArray inputImages(INDArray flat) {
+        Patches p = layerConf().outputPatches();
+        return flat.reshape('c', flat.size(0), p.outHeight(), p.outWidth(), layerConf().getChannels());
+    }
+
+    /** A flat output batch [B, H*W*Cout] as NHWC. */
+    private INDArray outputImages(INDArray flat) {
+        Patches p = layerConf().outputPatches();
+        return flat.reshape('c', flat.size(0), p.height(), p.width(), p.channels());
+    }
+
+    /** W [Cin, k*k*Cout] as [Cin, k, k, Cout], a view of the same buffer. */
+    private INDArray weights(INDArray w) {
+        Patches p = layerConf().outputPatches();
+        return w.reshape('c', layerConf().getChannels(), p.kernel(), p.kernel(), p.channels());
     }
 }

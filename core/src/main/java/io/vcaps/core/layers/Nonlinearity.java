@@ -10,12 +10,12 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * What follows a vcaps convolution: ReLU, LeakyReLU(0.2), sigmoid, or squashing each group of {@code capsuleDim}
- * consecutive channels into a capsule. Forward and backward over a [positions, channels] matrix of
+ * What follows a vcaps convolution or dense layer: ReLU, LeakyReLU(0.2), sigmoid, nothing (identity), or squashing
+ * each group of {@code capsuleDim} consecutive channels into a capsule. Forward and backward over a [positions, channels] matrix of
  * pre-activations z.
  */
 public enum Nonlinearity {
-    RELU, LEAKY_RELU, SIGMOID, SQUASH;
+    RELU, LEAKY_RELU, SIGMOID, IDENTITY, SQUASH;
 
     static final double LEAK = 0.2;
 
@@ -25,6 +25,7 @@ public enum Nonlinearity {
             case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
             case LEAKY_RELU -> Nd4j.exec(new LeakyReLU(z, out, LEAK));
             case SIGMOID -> Nd4j.exec(new Sigmoid(z, out));
+            case IDENTITY -> out.assign(z);
             case SQUASH -> {
                 INDArray target = HostView.contiguous(out) ? out
                         : Nd4j.createUninitialized(out.dataType(), out.shape());
@@ -43,6 +44,7 @@ public enum Nonlinearity {
             case RELU -> Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
             case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(z, dOut, dz, LEAK));
             case SIGMOID -> Nd4j.exec(new SigmoidDerivative(z, dOut, dz));
+            case IDENTITY -> dz.assign(dOut);
             case SQUASH -> Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz,
                     capsuleDim);
         }

@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.config.VcnConfig;
 import org.apache.commons.io.IOUtils;
 import org.apache.commons.io.input.CloseShieldInputStream;
-import org.apache.commons.io.output.CloseShieldOutputStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 
-import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +24,8 @@ import java.util.zip.ZipOutputStream;
 /**
  * One zip file holding a whole {@link VcnModel}: {@code bundle.json} (format version, image shape, entity names,
  * configuration as HOCON, provenance) and E, G and D each in DL4J's own {@code ModelSerializer} format
- * ({@code encoder.zip}, {@code generator.zip}, {@code discriminator.zip}, with updater state), so plain DL4J can
- * load any of them. Nothing is read by Java deserialization.
+ * ({@code encoder.zip}, {@code generator.zip}, {@code discriminator.zip}, with updater state, written and read by
+ * {@link NetworkFiles}), so plain DL4J can load any of them. Nothing is read by Java deserialization.
  */
 public final class ModelBundle {
 
@@ -54,9 +52,9 @@ public final class ModelBundle {
         zip.closeEntry();
         MultiLayerNetwork[] nets = {model.encoder(), model.generator(), model.discriminator()};
         for (int i = 0; i < nets.length; i++) {
-            zip.putNextEntry(new ZipEntry(NETWORKS[i]));
-            ModelSerializer.writeModel(nets[i], CloseShieldOutputStream.wrap(zip), true);
-            zip.closeEntry();
+            ByteArrayOutputStream network = new ByteArrayOutputStream();
+            NetworkFiles.write(nets[i], network);
+            NetworkFiles.stored(zip, NETWORKS[i], network.toByteArray());
         }
         zip.finish();
         zip.flush();
@@ -102,7 +100,7 @@ public final class ModelBundle {
             if (bytes == null) {
                 throw new IOException(where + ": bundle lacks " + NETWORKS[i]);
             }
-            nets[i] = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes), true);
+            nets[i] = NetworkFiles.read(bytes);
         }
         long encoderInputs = nets[0].getLayerWiseConfigurations().getConf(0).getLayer() instanceof
                 org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNIn() : -1;

@@ -18,7 +18,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 /**
  * Finite-difference checks, in double precision, of every hand-written backward pass: parameters and input of
  * each layer alone, then of the whole encoder stack. The loss is a fixed random projection of the output, so its
- * gradient with respect to the output is that projection.
+ * gradient with respect to the output is that projection. Convolutions are checked on both of their paths, direct
+ * and im2col ({@link DirectConvolution}).
  */
 class CapsuleLayersGradientTest {
 
@@ -49,34 +50,51 @@ class CapsuleLayersGradientTest {
         GradientChecks.check(what + " input", x, inputGrad, loss, 80, 2);
     }
 
+    /** Runs {@code check} once with each convolution path forced. */
+    static void onBothPaths(java.util.function.Consumer<String> check) {
+        for (String path : new String[]{"direct", "im2col"}) {
+            System.setProperty(DirectConvolution.PROPERTY, path);
+            try {
+                check.accept(path);
+            } finally {
+                System.clearProperty(DirectConvolution.PROPERTY);
+            }
+        }
+    }
+
     @Test
     void convolutionWithReluHasExactGradients() {
-        MultiLayerNetwork net = network(7 * 6 * 2,
-                new FastConvolution(7, 6, 2, 3, 3, 1, 0, Nonlinearity.RELU, 0));
-        checkNetwork("conv relu", net, 7 * 6 * 2, 3);
+        onBothPaths(path -> checkNetwork("conv relu, " + path, network(7 * 6 * 2,
+                new FastConvolution(7, 6, 2, 3, 3, 1, 0, Nonlinearity.RELU, 0)), 7 * 6 * 2, 3));
     }
 
     @Test
     void stridedPrimaryCapsulesHaveExactGradients() {
-        MultiLayerNetwork net = network(9 * 9 * 3,
-                new FastConvolution(9, 9, 3, 8, 3, 2, 0, Nonlinearity.SQUASH, 4));
-        checkNetwork("primary capsules", net, 9 * 9 * 3, 2);
+        onBothPaths(path -> checkNetwork("primary capsules, " + path, network(9 * 9 * 3,
+                new FastConvolution(9, 9, 3, 8, 3, 2, 0, Nonlinearity.SQUASH, 4)), 9 * 9 * 3, 2));
     }
 
     @Test
     void paddedConvolutionsWithLeakyReluAndSigmoidHaveExactGradients() {
-        MultiLayerNetwork net = network(6 * 6 * 2,
+        onBothPaths(path -> checkNetwork("padded conv, " + path, network(6 * 6 * 2,
                 new FastConvolution(6, 6, 2, 3, 4, 2, 1, Nonlinearity.LEAKY_RELU, 0),
-                new FastConvolution(3, 3, 3, 2, 3, 1, 1, Nonlinearity.SIGMOID, 0));
-        checkNetwork("padded conv", net, 6 * 6 * 2, 2);
+                new FastConvolution(3, 3, 3, 2, 3, 1, 1, Nonlinearity.SIGMOID, 0)), 6 * 6 * 2, 2));
     }
 
     @Test
     void transposedConvolutionHasExactGradients() {
-        MultiLayerNetwork net = network(3 * 3 * 3,
+        onBothPaths(path -> checkNetwork("transposed conv, " + path, network(3 * 3 * 3,
                 new FastDeconvolution(3, 3, 3, 2, 4, 2, 1, Nonlinearity.LEAKY_RELU),
-                new FastDeconvolution(6, 6, 2, 2, 4, 2, 1, Nonlinearity.SIGMOID));
-        checkNetwork("transposed conv", net, 3 * 3 * 3, 2);
+                new FastDeconvolution(6, 6, 2, 2, 4, 2, 1, Nonlinearity.SIGMOID)), 3 * 3 * 3, 2));
+    }
+
+    @Test
+    void denseLayersHaveExactGradients() {
+        MultiLayerNetwork net = network(6,
+                FastDense.he(6, 5, Nonlinearity.RELU),
+                FastDense.glorot(5, 4, Nonlinearity.SIGMOID),
+                FastDense.glorot(4, 1, Nonlinearity.IDENTITY));
+        checkNetwork("dense", net, 6, 3);
     }
 
     @Test

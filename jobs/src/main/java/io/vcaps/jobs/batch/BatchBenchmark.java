@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Times the batch jobs end to end through Spark, Parquet in and out, with an untrained model of a given
  * configuration (speed does not depend on the weights): {@link BatchClassification} over a {@link SyntheticDataset},
- * and {@link MassSynthesis} with or without PNG files. Each run is preceded by a small untimed run, so the
+ * and {@link MassSynthesis} with or without PNG files. Each run is preceded by a smaller untimed run, so the
  * executors' threads have read the bundle and the JIT has warmed up, as in a long job.
  */
 public final class BatchBenchmark {
@@ -65,7 +65,7 @@ public final class BatchBenchmark {
         try {
             String bundle = writeBundle(config, work);
             MassSynthesis.run(spark, new GenerateRequest(bundle, work.resolve("warm").toString(),
-                    Math.min(perEntity, Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false, OutputMode.ERROR));
+                    Math.min(perEntity, 8 * Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false, OutputMode.ERROR));
             long start = System.nanoTime();
             MassSynthesis.Result result = MassSynthesis.run(spark, new GenerateRequest(bundle,
                     work.resolve("out").toString(), perEntity, null, 2, 1.0, partitions, png, false, false,

@@ -18,7 +18,10 @@ public final class SynthesisSchema {
     /** The image's number within its entity, 0..N-1. */
     public static final String INDEX = "index";
     public static final String TEMPERATURE = "temperature";
-    /** The latent vector the generator decoded, K*D values (zeros outside the entity's capsule). */
+    /**
+     * The entity's sampled capsule, D values: the generator decoded the K*D vector holding it in the entity's slot
+     * and zeros elsewhere, so these D values are the whole latent input.
+     */
     public static final String Z = "z";
     public static final String LABEL = "label";
     public static final String LABELS = "labels";

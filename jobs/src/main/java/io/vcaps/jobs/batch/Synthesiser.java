@@ -126,15 +126,16 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         float[] images = rows(synthesis.images(), skip, count);
         float[] latent = rows(synthesis.latent(), skip, count);
         int latentPer = (int) synthesis.latent().size(1);
+        int dim = model.latentDim();
         for (int i = 0; i < count; i++) {
             long index = from + i;
             byte[] pixels = new byte[pixelsPer];
             for (int p = 0, o = i * pixelsPer; p < pixelsPer; p++) {
                 pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(images[o + p] * 255f)));
             }
-            Float[] z = new Float[latentPer];
-            for (int j = 0; j < latentPer; j++) {
-                z[j] = latent[i * latentPer + j];
+            Float[] z = new Float[dim];
+            for (int j = 0, at = i * latentPer + entity * dim; j < dim; j++) {
+                z[j] = latent[at + j];
             }
             out.add(RowFactory.create(name + "-" + seed + "-" + index, entity, name, seed, index, temperature, z,
                     entity, new Integer[] {entity}, shape.height(), shape.width(), shape.channels(), pixels));

@@ -2,6 +2,7 @@ package io.vcaps.jobs.train;
 
 import org.apache.spark.SparkContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * How many threads ND4J (libnd4j and OpenBLAS) may use inside one worker task. ND4J sizes its pools for the whole
@@ -36,15 +37,27 @@ public final class WorkerThreads {
         return Math.max(1, cores / concurrent);
     }
 
-    /** Limits ND4J in this JVM to {@code threads} (at most its default; 0: its default). */
-    public static synchronized void apply(int threads) {
+    /**
+     * Limits ND4J to {@code threads} (at most its default; 0: its default) in the calling thread and in this JVM.
+     * OpenMP's thread count, which oneDNN's kernels follow, is a setting of each thread, so every task thread sets
+     * its own: unset, a task ran its convolutions on the machine's full count beside the other tasks.
+     */
+    public static void apply(int threads) {
         int wanted = threads <= 0 ? DEFAULT : Math.min(threads, DEFAULT);
-        if (wanted == current) {
-            return;
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(wanted);
+        synchronized (WorkerThreads.class) {
+            if (wanted == current) {
+                return;
+            }
+            Nd4j.factory().blas().setMaxThreads(wanted);
+            Nd4j.getEnvironment().setMaxThreads(wanted);
+            Nd4j.getEnvironment().setMaxMasterThreads(wanted);
+            current = wanted;
         }
-        Nd4j.factory().blas().setMaxThreads(wanted);
-        Nd4j.getEnvironment().setMaxThreads(wanted);
-        Nd4j.getEnvironment().setMaxMasterThreads(wanted);
-        current = wanted;
+    }
+
+    /** OpenMP's thread count in the calling thread. */
+    static int openMpThreads() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 }

@@ -63,7 +63,13 @@ class GenerateJobTest {
                 }
             }
             assertEquals(784, ((byte[]) x.get(12)).length);
-            assertEquals(fixture.model.entities() * fixture.model.latentDim(), x.getList(6).size());
+            assertEquals(fixture.model.latentDim(), x.getList(6).size());
+        }
+        // z is the entity's slot of the latent vector the model samples for (seed, entity, index).
+        Row last = a.get(599);
+        org.nd4j.linalg.api.ndarray.INDArray latent = fixture.model.synthesise(new int[] {7}, 1, 99, 0.8, 299).latent();
+        for (int j = 0; j < fixture.model.latentDim(); j++) {
+            assertEquals(latent.getFloat(0, 7L * fixture.model.latentDim() + j), last.<Float>getList(6).get(j), 1e-6f);
         }
         assertEquals("7-99-299", a.get(599).getString(0));
 

@@ -1,0 +1,100 @@
+package io.vcaps.core.layers;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * In float32, the precision the model trains in, the direct convolution path (libnd4j's ops, oneDNN's kernels)
+ * gives the outputs, parameter gradients and input gradients of the im2col path, for the layer kinds of the
+ * encoder (ReLU convolution, strided squashed primary capsules) and of the generator (transposed convolutions, a
+ * padded sigmoid convolution). Both paths are gradient-checked in float64 by {@link CapsuleLayersGradientTest}.
+ */
+class DirectConvolutionTest {
+
+    private static List<INDArray> run(String path, long inputSize, int batch, Layer... layers) {
+        System.setProperty(DirectConvolution.PROPERTY, path);
+        try {
+            NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+                    .seed(5).dataType(DataType.FLOAT).updater(new NoOp()).miniBatch(false).list();
+            for (Layer layer : layers) {
+                list.layer(layer);
+            }
+            MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(inputSize)).build());
+            net.init();
+            Nd4j.getRandom().setSeed(17);
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, inputSize);
+            INDArray out = net.output(x, true).dup();
+            INDArray projection = Nd4j.randn(DataType.FLOAT, out.shape());
+            net.setInput(x);
+            net.feedForward(true, false);
+            Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
+            List<INDArray> results = new ArrayList<>();
+            results.add(out);
+            results.add(grads.getFirst().gradient().dup());
+            results.add(grads.getSecond().dup());
+            return results;
+        } finally {
+            System.clearProperty(DirectConvolution.PROPERTY);
+        }
+    }
+
+    private static void assertPathsAgree(String what, long inputSize, int batch, Layer... layers) {
+        List<INDArray> direct = run("direct", inputSize, batch, layers);
+        List<INDArray> im2col = run("im2col", inputSize, batch, layers);
+        String[] names = {"output", "parameter gradient", "input gradient"};
+        for (int i = 0; i < names.length; i++) {
+            INDArray a = direct.get(i);
+            INDArray b = im2col.get(i);
+            double scale = Math.max(1e-3, b.amaxNumber().doubleValue());
+            double worst = a.sub(b).amaxNumber().doubleValue() / scale;
+            assertTrue(worst < 1e-4, what + ": " + names[i] + " differs by " + worst + " of its largest value");
+            assertTrue(b.amaxNumber().doubleValue() > 0, what + ": " + names[i] + " is all zero");
+        }
+    }
+
+    @Test
+    void encoderConvolutionsAgree() {
+        FastConvolution primary = new FastConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4);
+        assertPathsAgree("conv1 + primary capsules", 12 * 12 * 3, 5,
+                new FastConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0), primary);
+    }
+
+    @Test
+    void generatorConvolutionsAgree() {
+        assertPathsAgree("deconv, deconv, conv", 4 * 4 * 8, 3,
+                new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
+                new FastDeconvolution(8, 8, 6, 4, 4, 2, 1, Nonlinearity.RELU),
+                new FastConvolution(16, 16, 4, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0));
+    }
+
+    @Test
+    void autoConvolvesNarrowInputsDirectlyAndABadChoiceIsNamed() {
+        assertTrue(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS));
+        assertFalse(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS + 1));
+        System.setProperty(DirectConvolution.PROPERTY, "fastest");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectConvolution.chosen(1));
+            assertEquals("-Dvcaps.convolution=fastest: expected auto, direct or im2col", e.getMessage());
+        } finally {
+            System.clearProperty(DirectConvolution.PROPERTY);
+        }
+    }
+}

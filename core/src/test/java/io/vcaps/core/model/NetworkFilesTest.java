@@ -1,0 +1,84 @@
+package io.vcaps.core.model;
+
+import io.vcaps.core.config.VcnConfig;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link NetworkFiles} writes the bytes DL4J writes and reads what DL4J writes: arrays byte for byte as
+ * {@code Nd4j.write} (float32 and float64, c and f order, views), and whole networks, with their updater state,
+ * across to and from {@code ModelSerializer}.
+ */
+class NetworkFilesTest {
+
+    private interface ArrayWriter {
+        void write(INDArray array, DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] bytes(INDArray array, ArrayWriter writer) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DataOutputStream data = new DataOutputStream(out);
+        writer.write(array, data);
+        data.flush();
+        return out.toByteArray();
+    }
+
+    @Test
+    void arraysAreWrittenAndReadAsNd4jDoes() throws IOException {
+        Nd4j.getRandom().setSeed(3);
+        List<INDArray> arrays = List.of(Nd4j.randn(DataType.FLOAT, 1, 1000), Nd4j.randn(DataType.DOUBLE, 7, 5),
+                Nd4j.randn(DataType.FLOAT, 4, 6).dup('f'), Nd4j.randn(DataType.FLOAT, 6, 8).getColumn(3),
+                Nd4j.randn(DataType.DOUBLE, 2, 3, 4));
+        for (INDArray array : arrays) {
+            byte[] expected = bytes(array, Nd4j::write);
+            assertArrayEquals(expected, bytes(array, NetworkFiles::writeArray), "bytes of " + array.shapeInfoToString());
+            INDArray back = NetworkFiles.readArray(new ByteArrayInputStream(expected));
+            assertEquals(array, back, "read back " + array.shapeInfoToString());
+            assertEquals(array.dataType(), back.dataType());
+        }
+    }
+
+    /** A discriminator whose Adam moments hold values, as after training. */
+    private static MultiLayerNetwork withUpdaterState() {
+        MultiLayerNetwork net = Networks.discriminator(VcnConfig.defaults(), new ImageShape(8, 8, 1), DataType.FLOAT);
+        INDArray state = net.getUpdater().getStateViewArray();
+        state.assign(Nd4j.rand(DataType.FLOAT, state.shape()));
+        return net;
+    }
+
+    @Test
+    void networksCrossToAndFromModelSerializer() throws IOException {
+        MultiLayerNetwork net = withUpdaterState();
+        INDArray state = net.getUpdater().getStateViewArray();
+        assertTrue(state.amaxNumber().doubleValue() > 0, "the updater state is not all zero");
+
+        ByteArrayOutputStream ours = new ByteArrayOutputStream();
+        NetworkFiles.write(net, ours);
+        MultiLayerNetwork byDl4j = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(ours.toByteArray()), true);
+        assertEquals(net.params(), byDl4j.params());
+        assertEquals(state, byDl4j.getUpdater().getStateViewArray());
+        assertEquals(net.getLayerWiseConfigurations(), byDl4j.getLayerWiseConfigurations());
+
+        ByteArrayOutputStream theirs = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, theirs, true);
+        MultiLayerNetwork byUs = NetworkFiles.read(theirs.toByteArray());
+        assertEquals(net.params(), byUs.params());
+        assertEquals(state, byUs.getUpdater().getStateViewArray());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 64);
+        assertEquals(net.output(x), byUs.output(x));
+    }
+}
