@@ -10,9 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs {@link CapsuleRouting}. The votes are one batched matrix product over children, u_hat [N, B, K*D] =
- * u [N, B, inDim] x W [N, inDim, K*D]; routing then runs image by image in {@link RoutingKernel}; the backward pass
- * mirrors it: dL/du_hat per image, then dW = u^T du_hat and du = du_hat W^T as two batched products.
+ * Runs {@link CapsuleRouting}. The votes are one matrix product per child, u_hat [N, B, K*D] =
+ * u [N, B, inDim] x W [N, inDim, K*D] ({@link ChildProducts}); routing then runs image by image in
+ * {@link RoutingKernel}; the backward pass mirrors it: dL/du_hat per image, then dW = u^T du_hat and
+ * du = du_hat W^T per child.
  *
  * <p>The kernel wants an image's votes with children innermost, [K*D][N], while the batched product leaves them
  * as 640-byte rows scattered over the whole 100 MB u_hat. The forward pass transposes them once and keeps them,
@@ -87,7 +88,11 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
         INDArray u = buffer("uT", c.getChildren(), batch, c.getInDim());
         u.assign(input.reshape('c', batch, c.getChildren(), c.getInDim()).permute(1, 0, 2));
         INDArray uhat = buffer("votes", c.getChildren(), batch, (long) c.getCapsules() * c.getCapsuleDim());
-        Nd4j.matmul(u, getParam("W"), uhat);
+        if (ChildProducts.applies(u, getParam("W"), uhat)) {
+            ChildProducts.votes(u, getParam("W"), uhat);
+        } else {
+            Nd4j.matmul(u, getParam("W"), uhat);
+        }
         return uhat;
     }
 
@@ -148,9 +153,13 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
             }
         });
         INDArray u = buffer("uT", c.getChildren(), batch, c.getInDim());
-        Nd4j.matmul(u, duhat, gradientViews.get("W"), true, false, false);
         INDArray duT = buffer("duT", c.getChildren(), batch, c.getInDim());
-        Nd4j.matmul(duhat, getParam("W"), duT, false, true, false);
+        if (ChildProducts.applies(u, getParam("W"), duhat, gradientViews.get("W"), duT)) {
+            ChildProducts.backward(u, getParam("W"), duhat, gradientViews.get("W"), duT);
+        } else {
+            Nd4j.matmul(u, duhat, gradientViews.get("W"), true, false, false);
+            Nd4j.matmul(duhat, getParam("W"), duT, false, true, false);
+        }
         INDArray du = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         du.reshape('c', batch, c.getChildren(), c.getInDim()).assign(duT.permute(1, 0, 2));
         return new Pair<>(gradientOfViews(), du);
