@@ -52,31 +52,31 @@ final class ChildProducts {
 
     private static final ThreadLocal<Rows> ROWS = new ThreadLocal<>();
 
-    private static Rows rows(int in, int out, int batch) {
+    /** This thread's rows, holding child n's W [in][out] and u [batch * in]. */
+    private static Rows child(int n, FloatBuffer u, FloatBuffer w, int in, int out, int batch) {
         Rows r = ROWS.get();
         if (r == null || !r.fits(in, out, batch)) {
             r = new Rows(in, out, batch);
             ROWS.set(r);
         }
+        FloatBuffer wView = w.duplicate().position(n * in * out);
+        for (int i = 0; i < in; i++) {
+            wView.get(r.w[i]);
+        }
+        u.duplicate().position(n * batch * in).get(r.narrow, 0, batch * in);
         return r;
     }
 
     /** u_hat[n] = u[n] W[n] for every child n. */
     static void votes(INDArray u, INDArray w, INDArray uhat) {
-        int children = (int) u.size(0);
         int batch = (int) u.size(1);
         int in = (int) u.size(2);
         int out = (int) w.size(2);
         FloatBuffer uBuffer = buffer(u);
         FloatBuffer wBuffer = buffer(w);
         FloatBuffer vBuffer = buffer(uhat);
-        CapsuleLayer.forEachImage(children, n -> {
-            Rows r = rows(in, out, batch);
-            FloatBuffer wView = wBuffer.duplicate().position(n * in * out);
-            for (int i = 0; i < in; i++) {
-                wView.get(r.w[i]);
-            }
-            uBuffer.duplicate().position(n * batch * in).get(r.narrow, 0, batch * in);
+        CapsuleLayer.forEachImage((int) u.size(0), n -> {
+            Rows r = child(n, uBuffer, wBuffer, in, out, batch);
             FloatBuffer vView = vBuffer.duplicate().position(n * batch * out);
             float[] v = r.wide;
             for (int b = 0; b < batch; b++) {
@@ -91,7 +91,6 @@ final class ChildProducts {
 
     /** dW[n] = u[n]^T du_hat[n] and du[n] = du_hat[n] W[n]^T for every child n. */
     static void backward(INDArray u, INDArray w, INDArray duhat, INDArray dw, INDArray du) {
-        int children = (int) u.size(0);
         int batch = (int) u.size(1);
         int in = (int) u.size(2);
         int out = (int) w.size(2);
@@ -100,14 +99,11 @@ final class ChildProducts {
         FloatBuffer gBuffer = buffer(duhat);
         FloatBuffer dwBuffer = buffer(dw);
         FloatBuffer duBuffer = buffer(du);
-        CapsuleLayer.forEachImage(children, n -> {
-            Rows r = rows(in, out, batch);
-            FloatBuffer wView = wBuffer.duplicate().position(n * in * out);
-            for (int i = 0; i < in; i++) {
-                wView.get(r.w[i]);
-                Arrays.fill(r.dw[i], 0f);
+        CapsuleLayer.forEachImage((int) u.size(0), n -> {
+            Rows r = child(n, uBuffer, wBuffer, in, out, batch);
+            for (float[] row : r.dw) {
+                Arrays.fill(row, 0f);
             }
-            uBuffer.duplicate().position(n * batch * in).get(r.narrow, 0, batch * in);
             FloatBuffer gView = gBuffer.duplicate().position(n * batch * out);
             float[] g = r.wide;
             for (int b = 0; b < batch; b++) {
