@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.config.VcnConfig;
-import org.apache.commons.io.IOUtils;
-import org.apache.commons.io.input.CloseShieldInputStream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.io.ByteArrayOutputStream;
@@ -13,12 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -54,10 +51,24 @@ public final class ModelBundle {
         for (int i = 0; i < nets.length; i++) {
             ByteArrayOutputStream network = new ByteArrayOutputStream();
             NetworkFiles.write(nets[i], network);
-            NetworkFiles.stored(zip, NETWORKS[i], network.toByteArray());
+            stored(zip, NETWORKS[i], network.toByteArray());
         }
         zip.finish();
         zip.flush();
+    }
+
+    /** Adds {@code bytes} as an entry stored as it is: the networks' zips are deflated already. */
+    private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(bytes.length);
+        entry.setCompressedSize(bytes.length);
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(bytes);
+        zip.closeEntry();
     }
 
     /**
@@ -66,11 +77,9 @@ public final class ModelBundle {
      * @param where names the source in error messages
      */
     public static VcnModel read(InputStream in, String where) throws IOException {
-        Map<String, byte[]> entries = new HashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                entries.put(entry.getName(), IOUtils.toByteArray(CloseShieldInputStream.wrap(zip)));
-            }
+        Map<String, byte[]> entries;
+        try {
+            entries = NetworkFiles.entries(in);
         } catch (IOException e) {
             throw new IOException(where + " is not a readable vcaps bundle: " + e.getMessage(), e);
         }

@@ -2,7 +2,6 @@ package io.vcaps.core.model;
 
 import org.apache.commons.io.IOUtils;
 import org.apache.commons.io.input.CloseShieldInputStream;
-import org.apache.commons.io.output.CloseShieldOutputStream;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -47,67 +44,49 @@ final class NetworkFiles {
      * seconds finding that out, while the long zero runs of a fresh updater state still shrink.
      */
     static void write(MultiLayerNetwork net, OutputStream out) throws IOException {
-        ZipOutputStream zip = new ZipOutputStream(CloseShieldOutputStream.wrap(out));
+        ZipOutputStream zip = new ZipOutputStream(out);
         zip.setLevel(Deflater.BEST_SPEED);
-        deflated(zip, ModelSerializer.CONFIGURATION_JSON,
-                net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8));
-        deflated(zip, ModelSerializer.COEFFICIENTS_BIN, arrayBytes(net.params()));
+        DataOutputStream data = new DataOutputStream(zip);
+        zip.putNextEntry(new ZipEntry(ModelSerializer.CONFIGURATION_JSON));
+        data.write(net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8));
+        zip.putNextEntry(new ZipEntry(ModelSerializer.COEFFICIENTS_BIN));
+        writeArray(net.params(), data);
         INDArray state = net.getUpdater().getStateViewArray();
         if (state != null && state.length() > 0) {
-            deflated(zip, ModelSerializer.UPDATER_BIN, arrayBytes(state));
+            zip.putNextEntry(new ZipEntry(ModelSerializer.UPDATER_BIN));
+            writeArray(state, data);
         }
+        data.flush();
         zip.finish();
     }
 
-    private static void deflated(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
-        zip.write(bytes);
-        zip.closeEntry();
-    }
-
-    /** Adds {@code bytes} to {@code zip} as an entry stored as it is. */
-    static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(bytes.length);
-        entry.setCompressedSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        entry.setCrc(crc.getValue());
-        zip.putNextEntry(entry);
-        zip.write(bytes);
-        zip.closeEntry();
-    }
-
-    private static byte[] arrayBytes(INDArray array) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream data = new DataOutputStream(bytes);
-        writeArray(array, data);
-        data.flush();
-        return bytes.toByteArray();
-    }
-
-    static MultiLayerNetwork read(byte[] zipBytes) throws IOException {
+    /** The entries of a zip, by name. */
+    static Map<String, byte[]> entries(InputStream in) throws IOException {
         Map<String, byte[]> entries = new HashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(zipBytes))) {
+        try (ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
                 entries.put(entry.getName(), IOUtils.toByteArray(CloseShieldInputStream.wrap(zip)));
             }
         }
+        return entries;
+    }
+
+    static MultiLayerNetwork read(byte[] zipBytes) throws IOException {
+        Map<String, byte[]> entries = entries(new ByteArrayInputStream(zipBytes));
         byte[] json = entries.get(ModelSerializer.CONFIGURATION_JSON);
         byte[] coefficients = entries.get(ModelSerializer.COEFFICIENTS_BIN);
         if (json == null || coefficients == null) {
             throw new IOException("not a DL4J network: it lacks " + (json == null
                     ? ModelSerializer.CONFIGURATION_JSON : ModelSerializer.COEFFICIENTS_BIN));
         }
-        INDArray params = readArray(new ByteArrayInputStream(coefficients));
+        INDArray params = readArray(coefficients);
         MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(new String(json, StandardCharsets.UTF_8));
         conf.setDataType(params.dataType());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init(params, false);
         byte[] state = entries.get(ModelSerializer.UPDATER_BIN);
         if (state != null) {
-            net.getUpdater().setStateViewArray(net, readArray(new ByteArrayInputStream(state)), false);
+            net.getUpdater().setStateViewArray(net, readArray(state), false);
         }
         return net;
     }
@@ -135,9 +114,8 @@ final class NetworkFiles {
         out.write(bytes.array());
     }
 
-    /** An array in {@code Nd4j.write}'s format, float32 or float64 data read in bulk, anything else by {@code Nd4j.read}. */
-    static INDArray readArray(InputStream in) throws IOException {
-        byte[] all = in.readAllBytes();
+    /** An array in {@code Nd4j.write}'s format: float32 and float64 data in bulk, anything else by {@code Nd4j.read}. */
+    static INDArray readArray(byte[] all) throws IOException {
         DataInputStream data = new DataInputStream(new ByteArrayInputStream(all));
         Header shapeHeader = Header.read(data);
         if (shapeHeader.type() != DataType.LONG) {
