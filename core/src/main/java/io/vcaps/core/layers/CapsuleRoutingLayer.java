@@ -15,10 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link RoutingKernel}; the backward pass mirrors it: dL/du_hat per image, then dW = u^T du_hat and
  * du = du_hat W^T per child.
  *
- * <p>The kernel wants an image's votes with children innermost, [K*D][N], while the batched product leaves them
+ * <p>The kernel wants an image's votes with children innermost, [K*D][N], while the per-child products leave them
  * as 640-byte rows scattered over the whole 100 MB u_hat. The forward pass transposes them once and keeps them,
  * image by image, in that layout [B, K*D, N] for the backward pass, which then reads them contiguously. The kernel
- * hands back du_hat child by child, as the batched products want it; it reuses the buffer of u_hat, which nothing
+ * hands back du_hat child by child, as the per-child products want it; it reuses the buffer of u_hat, which nothing
  * reads after the forward pass.
  */
 public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
@@ -137,7 +137,8 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
         int batch = (int) input.size(0);
         int kd = k.parents * k.dim;
         INDArray duhat = buffer("votes", c.getChildren(), batch, kd);
-        INDArray dv = epsilon.dataType() == dataType && epsilon.ordering() == 'c' ? epsilon : epsilon.castTo(dataType).dup('c');
+        INDArray dv = epsilon.dataType() == dataType && epsilon.ordering() == 'c' ? epsilon
+                : epsilon.castTo(dataType).dup('c');
         HostView kept = new HostView(votesByImage(batch));
         HostView voteGrads = new HostView(duhat);
         HostView capsuleGrads = new HostView(dv);

@@ -28,7 +28,8 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         long batch = input.size(0);
         INDArray z = buffer("z", p.rows(batch), c.getFilters());
         if (DirectConvolution.chosen(p.channels())) {
-            DirectConvolution.forward(images(input), weights(getParam("W")), getParam("b"), images(z, batch), p);
+            DirectConvolution.forward(p.images(input), weights(getParam("W")), getParam("b"),
+                    p.grid(z, batch, c.getFilters()), p);
         } else {
             INDArray cols = buffer("cols", p.bufferShape(batch));
             p.im2col(input, cols);
@@ -51,8 +52,9 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
                 c.getCapsuleDim());
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         if (DirectConvolution.chosen(p.channels())) {
-            DirectConvolution.backward(images(input), weights(getParam("W")), getParam("b"), images(dz, batch),
-                    images(dx), weights(gradientViews.get("W")), gradientViews.get("b"), p);
+            DirectConvolution.backward(p.images(input), weights(getParam("W")), getParam("b"),
+                    p.grid(dz, batch, c.getFilters()), p.images(dx), weights(gradientViews.get("W")),
+                    gradientViews.get("b"), p);
             return new Pair<>(gradientOfViews(), dx);
         }
         INDArray cols = buffer("cols", p.bufferShape(batch));
@@ -62,18 +64,6 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         Nd4j.gemm(dz, getParam("W"), cols2d, false, true, 1.0, 0.0);
         p.col2im(cols, dx);
         return new Pair<>(gradientOfViews(), dx);
-    }
-
-    /** A flat input batch [B, H*W*C] as the NHWC array it is. */
-    private INDArray images(INDArray flat) {
-        Patches p = layerConf().patches();
-        return flat.reshape('c', flat.size(0), p.height(), p.width(), p.channels());
-    }
-
-    /** Output rows [B*oH*oW, F] as NHWC. */
-    private INDArray images(INDArray rows, long batch) {
-        Patches p = layerConf().patches();
-        return rows.reshape('c', batch, p.outHeight(), p.outWidth(), layerConf().getFilters());
     }
 
     /** W [k*k*C, F] as [k, k, C, F], a view of the same buffer. */

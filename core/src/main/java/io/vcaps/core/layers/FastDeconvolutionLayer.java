@@ -28,7 +28,8 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         long batch = input.size(0);
         INDArray z = buffer("z", batch, c.getNOut());
         if (DirectConvolution.chosen(c.getChannels())) {
-            DirectConvolution.transposedForward(inputImages(input), weights(getParam("W")), outputImages(z), p);
+            DirectConvolution.transposedForward(p.grid(input, batch, c.getChannels()), weights(getParam("W")),
+                    p.images(z), p);
         } else {
             INDArray cols = buffer("cols", p.bufferShape(batch));
             Nd4j.gemm(input.reshape('c', p.rows(batch), c.getChannels()), getParam("W"),
@@ -53,8 +54,8 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         INDArray dz = c.getNonlinearity().backward(z2d, epsilon.reshape('c', pixels, c.getFilters()), 0);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         if (DirectConvolution.chosen(c.getChannels())) {
-            DirectConvolution.transposedBackward(inputImages(input), weights(getParam("W")), getParam("b"),
-                    outputImages(dz.reshape('c', batch, c.getNOut())), inputImages(dx),
+            DirectConvolution.transposedBackward(p.grid(input, batch, c.getChannels()), weights(getParam("W")),
+                    getParam("b"), p.images(dz.reshape('c', batch, c.getNOut())), p.grid(dx, batch, c.getChannels()),
                     weights(gradientViews.get("W")), gradientViews.get("b"), p);
             return new Pair<>(gradientOfViews(), dx);
         }
@@ -66,18 +67,6 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         Nd4j.gemm(x2d, cols2d, gradientViews.get("W"), true, false, 1.0, 0.0);
         Nd4j.gemm(cols2d, getParam("W"), dx.reshape('c', p.rows(batch), c.getChannels()), false, true, 1.0, 0.0);
         return new Pair<>(gradientOfViews(), dx);
-    }
-
-    /** A flat input batch [B, h*w*Cin] as NHWC. */
-    private INDArray inputImages(INDArray flat) {
-        Patches p = layerConf().outputPatches();
-        return flat.reshape('c', flat.size(0), p.outHeight(), p.outWidth(), layerConf().getChannels());
-    }
-
-    /** A flat output batch [B, H*W*Cout] as NHWC. */
-    private INDArray outputImages(INDArray flat) {
-        Patches p = layerConf().outputPatches();
-        return flat.reshape('c', flat.size(0), p.height(), p.width(), p.channels());
     }
 
     /** W [Cin, k*k*Cout] as [Cin, k, k, Cout], a view of the same buffer. */

@@ -11,8 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What follows a vcaps convolution or dense layer: ReLU, LeakyReLU(0.2), sigmoid, nothing (identity), or squashing
- * each group of {@code capsuleDim} consecutive channels into a capsule. Forward and backward over a [positions, channels] matrix of
- * pre-activations z.
+ * each group of {@code capsuleDim} consecutive channels into a capsule. Forward and backward over a [positions,
+ * channels] matrix of pre-activations z.
  */
 public enum Nonlinearity {
     RELU, LEAKY_RELU, SIGMOID, IDENTITY, SQUASH;

@@ -76,7 +76,17 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
     }
 
     private INDArray nchw(INDArray flat) {
-        return flat.reshape('c', flat.size(0), height, width, channels).permute(0, 3, 1, 2);
+        return images(flat).permute(0, 3, 1, 2);
+    }
+
+    /** A flat batch of the convolved images [B, H*W*C] as the NHWC array [B, H, W, C] it is. */
+    INDArray images(INDArray flat) {
+        return flat.reshape('c', flat.size(0), height, width, channels);
+    }
+
+    /** {@code batch} images' values at the patch positions, depth {@code depth} each, as NHWC [B, oH, oW, depth]. */
+    INDArray grid(INDArray values, long batch, long depth) {
+        return values.reshape('c', batch, outHeight(), outWidth(), depth);
     }
 
     void im2colFloat(INDArray images, INDArray patches) {

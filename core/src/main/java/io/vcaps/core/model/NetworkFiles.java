@@ -114,7 +114,7 @@ final class NetworkFiles {
         out.write(bytes.array());
     }
 
-    /** An array in {@code Nd4j.write}'s format: float32 and float64 data in bulk, anything else by {@code Nd4j.read}. */
+    /** An array in {@code Nd4j.write}'s format: float32 and float64 data in bulk, other types by {@code Nd4j.read}. */
     static INDArray readArray(byte[] all) throws IOException {
         DataInputStream data = new DataInputStream(new ByteArrayInputStream(all));
         Header shapeHeader = Header.read(data);
@@ -150,7 +150,8 @@ final class NetworkFiles {
     private record Header(long length, DataType type) {
         static Header read(DataInputStream in) throws IOException {
             DataBuffer.AllocationMode mode = DataBuffer.AllocationMode.valueOf(in.readUTF());
-            long length = mode.ordinal() < DataBuffer.AllocationMode.LONG_SHAPE.ordinal() ? in.readInt() : in.readLong();
+            boolean intLength = mode.ordinal() < DataBuffer.AllocationMode.LONG_SHAPE.ordinal();
+            long length = intLength ? in.readInt() : in.readLong();
             return new Header(length, DataType.valueOf(in.readUTF()));
         }
     }

@@ -53,12 +53,10 @@ class CapsuleLayersGradientTest {
     /** Runs {@code check} once with each convolution path forced. */
     static void onBothPaths(java.util.function.Consumer<String> check) {
         for (String path : new String[]{"direct", "im2col"}) {
-            System.setProperty(DirectConvolution.PROPERTY, path);
-            try {
+            DirectConvolutionTest.onPath(path, () -> {
                 check.accept(path);
-            } finally {
-                System.clearProperty(DirectConvolution.PROPERTY);
-            }
+                return path;
+            });
         }
     }
 

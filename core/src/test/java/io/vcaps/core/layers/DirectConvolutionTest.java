@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,9 +29,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DirectConvolutionTest {
 
-    private static List<INDArray> run(String path, long inputSize, int batch, Layer... layers) {
+    /** {@code body}'s result with the convolution path forced to {@code path}, then the choice left to auto again. */
+    static <T> T onPath(String path, Supplier<T> body) {
         System.setProperty(DirectConvolution.PROPERTY, path);
         try {
+            return body.get();
+        } finally {
+            System.clearProperty(DirectConvolution.PROPERTY);
+        }
+    }
+
+    private static List<INDArray> run(String path, long inputSize, int batch, Layer... layers) {
+        return onPath(path, () -> {
             NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                     .seed(5).dataType(DataType.FLOAT).updater(new NoOp()).miniBatch(false).list();
             for (Layer layer : layers) {
@@ -46,14 +55,8 @@ class DirectConvolutionTest {
             net.setInput(x);
             net.feedForward(true, false);
             Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
-            List<INDArray> results = new ArrayList<>();
-            results.add(out);
-            results.add(grads.getFirst().gradient().dup());
-            results.add(grads.getSecond().dup());
-            return results;
-        } finally {
-            System.clearProperty(DirectConvolution.PROPERTY);
-        }
+            return List.of(out, grads.getFirst().gradient().dup(), grads.getSecond().dup());
+        });
     }
 
     private static void assertPathsAgree(String what, long inputSize, int batch, Layer... layers) {
@@ -89,12 +92,8 @@ class DirectConvolutionTest {
     void autoConvolvesNarrowInputsDirectlyAndABadChoiceIsNamed() {
         assertTrue(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS));
         assertFalse(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS + 1));
-        System.setProperty(DirectConvolution.PROPERTY, "fastest");
-        try {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectConvolution.chosen(1));
-            assertEquals("-Dvcaps.convolution=fastest: expected auto, direct or im2col", e.getMessage());
-        } finally {
-            System.clearProperty(DirectConvolution.PROPERTY);
-        }
+        IllegalArgumentException e = onPath("fastest",
+                () -> assertThrows(IllegalArgumentException.class, () -> DirectConvolution.chosen(1)));
+        assertEquals("-Dvcaps.convolution=fastest: expected auto, direct or im2col", e.getMessage());
     }
 }
