@@ -48,8 +48,12 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         Patches p = c.patches();
         long batch = input.size(0);
         INDArray z = buffer("z", p.rows(batch), c.getFilters());
-        INDArray dz = c.getNonlinearity().backward(z, epsilon.reshape('c', p.rows(batch), c.getFilters()),
-                c.getCapsuleDim());
+        INDArray dz = preActivationGradient(c.getNonlinearity(), z,
+                epsilon.reshape('c', p.rows(batch), c.getFilters()), c.getCapsuleDim());
+        if (!inputGradient()) {
+            weightGradients(p, batch, dz);
+            return new Pair<>(gradientOfViews(), null);
+        }
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         if (DirectConvolution.chosen(p.channels())) {
             DirectConvolution.backward(p.images(input), weights(getParam("W")), getParam("b"),
@@ -57,13 +61,25 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
                     gradientViews.get("b"), p);
             return new Pair<>(gradientOfViews(), dx);
         }
+        weightGradients(p, batch, dz);
         INDArray cols = buffer("cols", p.bufferShape(batch));
-        INDArray cols2d = cols.reshape('c', p.rows(batch), p.patch());
-        Nd4j.gemm(cols2d, dz, gradientViews.get("W"), true, false, 1.0, 0.0);
-        gradientViews.get("b").assign(dz.sum(0));
-        Nd4j.gemm(dz, getParam("W"), cols2d, false, true, 1.0, 0.0);
+        Nd4j.gemm(dz, getParam("W"), cols.reshape('c', p.rows(batch), p.patch()), false, true, 1.0, 0.0);
         p.col2im(cols, dx);
         return new Pair<>(gradientOfViews(), dx);
+    }
+
+    /**
+     * dW = cols^T dZ and db. The im2col path's forward pass left the patches in cols; the direct path has none, and
+     * uses this only when dx is not wanted: libnd4j's {@code conv2d_bp} always computes dx as well, which for conv1
+     * costs several times the weight gradient's one product.
+     */
+    private void weightGradients(Patches p, long batch, INDArray dz) {
+        INDArray cols = buffer("cols", p.bufferShape(batch));
+        if (DirectConvolution.chosen(p.channels())) {
+            p.im2col(input, cols);
+        }
+        Nd4j.gemm(cols.reshape('c', p.rows(batch), p.patch()), dz, gradientViews.get("W"), true, false, 1.0, 0.0);
+        biasGradient(dz);
     }
 
     /** W [k*k*C, F] as [k, k, C, F], a view of the same buffer. */

@@ -51,7 +51,7 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
         long batch = input.size(0);
         long pixels = batch * c.outHeight() * c.outWidth();
         INDArray z2d = buffer("z", batch, c.getNOut()).reshape('c', pixels, c.getFilters());
-        INDArray dz = c.getNonlinearity().backward(z2d, epsilon.reshape('c', pixels, c.getFilters()), 0);
+        INDArray dz = preActivationGradient(c.getNonlinearity(), z2d, epsilon.reshape('c', pixels, c.getFilters()), 0);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         if (DirectConvolution.chosen(c.getChannels())) {
             DirectConvolution.transposedBackward(p.grid(input, batch, c.getChannels()), weights(getParam("W")),
@@ -59,7 +59,7 @@ public class FastDeconvolutionLayer extends CapsuleLayer<FastDeconvolution> {
                     weights(gradientViews.get("W")), gradientViews.get("b"), p);
             return new Pair<>(gradientOfViews(), dx);
         }
-        gradientViews.get("b").assign(dz.sum(0));
+        biasGradient(dz);
         INDArray cols = buffer("cols", p.bufferShape(batch));
         p.im2col(dz.reshape('c', batch, c.getNOut()), cols);
         INDArray cols2d = cols.reshape('c', p.rows(batch), p.patch());

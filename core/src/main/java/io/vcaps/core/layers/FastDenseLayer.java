@@ -34,9 +34,9 @@ public class FastDenseLayer extends CapsuleLayer<FastDense> {
         assertInputSet(true);
         FastDense c = layerConf();
         long batch = input.size(0);
-        INDArray dz = c.getNonlinearity().backward(buffer("z", batch, c.getNOut()), epsilon, 0);
+        INDArray dz = preActivationGradient(c.getNonlinearity(), buffer("z", batch, c.getNOut()), epsilon, 0);
         Nd4j.gemm(input.castTo(dataType), dz, gradientViews.get("W"), true, false, 1.0, 0.0);
-        gradientViews.get("b").assign(dz.sum(0));
+        biasGradient(dz);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         Nd4j.gemm(dz, getParam("W"), dx, false, true, 1.0, 0.0);
         return new Pair<>(gradientOfViews(), dx);

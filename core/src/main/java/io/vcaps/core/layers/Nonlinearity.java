@@ -3,9 +3,9 @@ package io.vcaps.core.layers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,13 +37,16 @@ public enum Nonlinearity {
         }
     }
 
-    /** dL/dz from dL/dout and z. */
-    INDArray backward(INDArray z, INDArray dOut, int capsuleDim) {
-        INDArray dz = Nd4j.createUninitialized(z.dataType(), z.shape());
+    /**
+     * dz = dL/dz from dL/dout and z, into {@code dz}. Each elementwise case is f'(z) by a plain transform, then one
+     * multiply: libnd4j's fused gradient ops (ThresholdReluBp, LeakyReLUBp, SigmoidDerivative with dL/dout) ran
+     * 5-7x slower here (70 against 10 ms for conv1's 10M values).
+     */
+    INDArray backward(INDArray z, INDArray dOut, INDArray dz, int capsuleDim) {
         switch (this) {
-            case RELU -> Nd4j.exec(new ThresholdReluBp(z, dOut, dz, 0.0));
-            case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(z, dOut, dz, LEAK));
-            case SIGMOID -> Nd4j.exec(new SigmoidDerivative(z, dOut, dz));
+            case RELU -> Nd4j.exec(new Step(z, dz, 0.0)).muli(dOut);
+            case LEAKY_RELU -> Nd4j.exec(new LeakyReLUDerivative(z, dz, LEAK)).muli(dOut);
+            case SIGMOID -> Nd4j.exec(new SigmoidDerivative(z, dz)).muli(dOut);
             case IDENTITY -> dz.assign(dOut);
             case SQUASH -> Squash.rowsBackward(HostView.contiguousCopy(z), HostView.contiguousCopy(dOut), dz,
                     capsuleDim);

@@ -1,6 +1,7 @@
 package io.vcaps.core.model;
 
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.layers.CapsuleLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -67,21 +68,21 @@ public final class TrainingStep {
             Losses.Term dTerm = Losses.discriminator(scores.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()),
                     scores.get(NDArrayIndex.interval(batch, scores.size(0)), NDArrayIndex.all()));
             discriminatorLoss = dTerm.value();
-            update(d, backward(d, dTerm.gradient()).getFirst(), batch);
+            update(d, backward(d, dTerm.gradient(), false).getFirst(), batch);
 
             INDArray fakeScores = forward(d, fakes);
             Losses.Term adv = Losses.adversarial(fakeScores);
             adversarialLoss = adv.value();
-            dFakes = backward(d, adv.gradient()).getSecond().muli(loss.beta());
+            dFakes = backward(d, adv.gradient(), true).getSecond().muli(loss.beta());
             dFakes.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all())
                     .addi(reconstruction.gradient().mul(loss.alpha()));
         } else {
             dFakes = reconstruction.gradient().mul(loss.alpha());
         }
 
-        Pair<Gradient, INDArray> gGrad = backward(g, dFakes);
+        Pair<Gradient, INDArray> gGrad = backward(g, dFakes, true);
         INDArray dMasked = gGrad.getSecond().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all());
-        Pair<Gradient, INDArray> eGrad = backward(e, capsules.backward(dMasked, present, margin.gradient()));
+        Pair<Gradient, INDArray> eGrad = backward(e, capsules.backward(dMasked, present, margin.gradient()), false);
 
         double consistency = 0;
         if (loss.gamma() > 0) {
@@ -107,8 +108,8 @@ public final class TrainingStep {
                 model.latentDim());
         Losses.Term term = Losses.margin(capsules.kl(), entities, loss.mPlus(), loss.mMinus(), loss.lambda());
         INDArray dEncoded = capsules.backward(null, entities, term.gradient().mul(loss.gamma()));
-        Pair<Gradient, INDArray> eGrad = backward(model.encoder(), dEncoded);
-        backward(model.generator(), eGrad.getSecond());
+        Pair<Gradient, INDArray> eGrad = backward(model.encoder(), dEncoded, true);
+        backward(model.generator(), eGrad.getSecond(), false);
         eGradient.addi(eSoFar);
         gGradient.addi(gSoFar);
         return term.value();
@@ -141,7 +142,14 @@ public final class TrainingStep {
         return activations.get(activations.size() - 1);
     }
 
-    static Pair<Gradient, INDArray> backward(MultiLayerNetwork net, INDArray outputGradient) {
+    /**
+     * Gradients of the network's parameters and, when {@code inputGradient}, of its input (else the input gradient
+     * may be null: a first layer over data skips it).
+     */
+    static Pair<Gradient, INDArray> backward(MultiLayerNetwork net, INDArray outputGradient, boolean inputGradient) {
+        if (net.getLayer(0) instanceof CapsuleLayer<?> first) {
+            first.setInputGradient(inputGradient);
+        }
         return net.backpropGradient(outputGradient, LayerWorkspaceMgr.noWorkspaces());
     }
 

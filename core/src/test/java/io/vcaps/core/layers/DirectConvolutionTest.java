@@ -13,11 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +42,11 @@ class DirectConvolutionTest {
     }
 
     private static List<INDArray> run(String path, long inputSize, int batch, Layer... layers) {
+        return run(path, true, inputSize, batch, layers);
+    }
+
+    /** Output, parameter gradient and input gradient (null when the first layer was told it is not needed). */
+    private static List<INDArray> run(String path, boolean inputGradient, long inputSize, int batch, Layer... layers) {
         return onPath(path, () -> {
             NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                     .seed(5).dataType(DataType.FLOAT).updater(new NoOp()).miniBatch(false).list();
@@ -52,18 +59,22 @@ class DirectConvolutionTest {
             INDArray x = Nd4j.rand(DataType.FLOAT, batch, inputSize);
             INDArray out = net.output(x, true).dup();
             INDArray projection = Nd4j.randn(DataType.FLOAT, out.shape());
+            ((CapsuleLayer<?>) net.getLayer(0)).setInputGradient(inputGradient);
             net.setInput(x);
             net.feedForward(true, false);
             Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
-            return List.of(out, grads.getFirst().gradient().dup(), grads.getSecond().dup());
+            INDArray dx = grads.getSecond() == null ? null : grads.getSecond().dup();
+            return Arrays.asList(out, grads.getFirst().gradient().dup(), dx);
         });
     }
 
     private static void assertPathsAgree(String what, long inputSize, int batch, Layer... layers) {
-        List<INDArray> direct = run("direct", inputSize, batch, layers);
-        List<INDArray> im2col = run("im2col", inputSize, batch, layers);
+        assertAgree(what, run("direct", inputSize, batch, layers), run("im2col", inputSize, batch, layers), 3);
+    }
+
+    private static void assertAgree(String what, List<INDArray> direct, List<INDArray> im2col, int count) {
         String[] names = {"output", "parameter gradient", "input gradient"};
-        for (int i = 0; i < names.length; i++) {
+        for (int i = 0; i < count; i++) {
             INDArray a = direct.get(i);
             INDArray b = im2col.get(i);
             double scale = Math.max(1e-3, b.amaxNumber().doubleValue());
@@ -86,6 +97,20 @@ class DirectConvolutionTest {
                 new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
                 new FastDeconvolution(8, 8, 6, 4, 4, 2, 1, Nonlinearity.RELU),
                 new FastConvolution(16, 16, 4, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0));
+    }
+
+    /** conv1 told its input gradient is not needed (training the encoder on data) skips it on both paths. */
+    @Test
+    void aFirstLayerWithoutInputGradientGivesTheSameParameterGradients() {
+        long inputSize = 12 * 12 * 3;
+        for (String path : List.of("direct", "im2col")) {
+            Layer[] layers = {new FastConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0),
+                    new FastConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4)};
+            List<INDArray> with = run(path, true, inputSize, 5, layers);
+            List<INDArray> without = run(path, false, inputSize, 5, layers);
+            assertNull(without.get(2), path + ": the input gradient was computed");
+            assertAgree(path + " without the input gradient", without, with, 2);
+        }
     }
 
     @Test

@@ -89,7 +89,7 @@ class ModelGradientTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, SHAPE.pixels());
         DoubleSupplier loss = () -> Losses.reconstruction(x, g.output(z, true)).value();
         Losses.Term rec = Losses.reconstruction(x, TrainingStep.forward(g, z));
-        Pair<Gradient, INDArray> grads = TrainingStep.backward(g, rec.gradient());
+        Pair<Gradient, INDArray> grads = TrainingStep.backward(g, rec.gradient(), true);
         GradientChecks.check("generator parameters", g.params(), grads.getFirst().gradient().dup(), loss, 400, 6);
         GradientChecks.check("generator input", z, grads.getSecond().dup(), loss, 100, 7);
     }
@@ -107,7 +107,7 @@ class ModelGradientTest {
         INDArray s = TrainingStep.forward(d, images);
         Losses.Term term = Losses.discriminator(s.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()),
                 s.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all()));
-        INDArray analytic = TrainingStep.backward(d, term.gradient()).getFirst().gradient().dup();
+        INDArray analytic = TrainingStep.backward(d, term.gradient(), false).getFirst().gradient().dup();
         GradientChecks.check("discriminator parameters under L_D", d.params(), analytic, loss, 400, 9);
     }
 
@@ -121,8 +121,8 @@ class ModelGradientTest {
         DoubleSupplier loss = () -> Losses.adversarial(d.output(g.output(z, true), true)).value();
         INDArray fakes = TrainingStep.forward(g, z);
         Losses.Term adv = Losses.adversarial(TrainingStep.forward(d, fakes));
-        INDArray dFakes = TrainingStep.backward(d, adv.gradient()).getSecond();
-        INDArray dz = TrainingStep.backward(g, dFakes).getSecond().dup();
+        INDArray dFakes = TrainingStep.backward(d, adv.gradient(), true).getSecond();
+        INDArray dz = TrainingStep.backward(g, dFakes, true).getSecond().dup();
         GradientChecks.check("generator input under L_adv", z, dz, loss, 100, 11);
     }
 }
