@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -68,7 +70,7 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
                 task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close(opened));
             }
         }
-        FileSystem pictures = fs;
+        Pictures pictures = fs != null ? new Pictures(fs) : null;
         return new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();
             private int next;
@@ -114,7 +116,7 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
 
     /** Decodes the aligned batch [batchStart, batchEnd) of entity slot {@code slot}, keeping [from, to). */
     private void decode(VcnModel model, int slot, long batchStart, long batchEnd, long from, long to, List<Row> out,
-            FileSystem pictures) {
+            Pictures pictures) {
         int entity = entities[slot];
         String name = model.entityNames().get(entity);
         ImageShape shape = model.shape();
@@ -156,13 +158,36 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         return values;
     }
 
-    private void writePng(FileSystem fs, int entity, String name, long index, byte[] pixels, ImageShape shape) {
-        Path file = new Path(new Path(pngDir, SynthesisSchema.entityStem(entity, name)),
-                SynthesisSchema.indexName(index, perEntity) + ".png");
-        try (OutputStream out = SideFiles.create(fs, file)) {
-            out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
+    private void writePng(Pictures pictures, int entity, String name, long index, byte[] pixels, ImageShape shape) {
+        String file = SynthesisSchema.indexName(index, perEntity) + ".png";
+        SideFiles.Folder folder = null;
+        try {
+            folder = pictures.folder(entity, name);
+            try (OutputStream out = folder.create(file)) {
+                out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            String where = folder != null ? folder.describe(file) : pngDir + "/" + SynthesisSchema.entityStem(entity, name);
+            throw new UncheckedIOException("cannot write " + where, e);
+        }
+    }
+
+    /** A task's PNG folders, one per entity, each created once. */
+    private final class Pictures {
+        private final FileSystem fs;
+        private final Map<Integer, SideFiles.Folder> folders = new HashMap<>();
+
+        Pictures(FileSystem fs) {
+            this.fs = fs;
+        }
+
+        SideFiles.Folder folder(int entity, String name) throws IOException {
+            SideFiles.Folder folder = folders.get(entity);
+            if (folder == null) {
+                folder = SideFiles.folder(fs, new Path(pngDir, SynthesisSchema.entityStem(entity, name)));
+                folders.put(entity, folder);
+            }
+            return folder;
         }
     }
 
