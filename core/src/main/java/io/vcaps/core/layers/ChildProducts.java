@@ -9,11 +9,11 @@ import java.util.Arrays;
 /**
  * The routing layer's three products of one small matrix per child, in float32 on the kernel threads: votes
  * u_hat[n] = u[n] W[n], and in the backward pass dW[n] = u[n]^T du_hat[n] and du[n] = du_hat[n] W[n]^T, with u
- * [N, B, I], W [N, I, P] and u_hat [N, B, P]. libnd4j's batched matmul runs these 1600 products of [100 x 8] x
- * [8 x 160] at about 7 GFLOP/s here (60-80 ms for a mnist-small batch of 100); one child's W is 5 KB, so a loop
- * per child keeps it in L1. Each row lives in its own array, indexed like every other array of its loop, as C2's
- * superword vectoriser needs. Other types (float64 for the gradient checks) and non-contiguous arrays go through
- * {@code Nd4j.matmul}; ChildProductsTest holds the two equal.
+ * [N, B, I], W [N, I, P], du_hat [N, B, P] and the votes written image by image, [B, P, N]. libnd4j's batched
+ * matmul runs these 1600 products of [100 x 8] x [8 x 160] at about 7 GFLOP/s here (60-80 ms for a mnist-small
+ * batch of 100); one child's W is 5 KB, so a loop per child keeps it in L1. Each row lives in its own array,
+ * indexed like every other array of its loop, as C2's superword vectoriser needs. Other types (float64 for the
+ * gradient checks) and non-contiguous arrays go through {@code Nd4j.matmul}; ChildProductsTest holds the two equal.
  */
 final class ChildProducts {
 
@@ -67,24 +67,76 @@ final class ChildProducts {
         return r;
     }
 
-    /** u_hat[n] = u[n] W[n] for every child n. */
-    static void votes(INDArray u, INDArray w, INDArray uhat) {
+    /** Children per tile of {@link #votes}: 256-byte runs of each output row (16, one cache line, measured slower). */
+    private static final int TILE = 64;
+
+    /** Per-thread arrays of one tile of children: their W and u, and their votes for one image, transposed. */
+    private static final class Tile {
+        final float[][][] w;
+        final float[][] u;
+        final float[] v;
+        final float[][] columns;
+
+        Tile(int in, int out, int batch) {
+            w = new float[TILE][in][out];
+            u = new float[TILE][batch * in];
+            v = new float[out];
+            columns = new float[out][TILE];
+        }
+
+        boolean fits(int in, int out, int batch) {
+            return w[0].length == in && v.length == out && u[0].length >= batch * in;
+        }
+    }
+
+    private static final ThreadLocal<Tile> TILES = new ThreadLocal<>();
+
+    /**
+     * The votes u_hat = u[n] W[n] of every child n, written image by image with children innermost, [B, P, N]: the
+     * layout the routing kernel reads, so that each image's votes are P contiguous rows. Children go in tiles of
+     * {@link #TILE}, each image's tile of votes transposed in L1 and written as P runs of a cache line each.
+     */
+    static void votes(INDArray u, INDArray w, INDArray votesByImage) {
+        int children = (int) u.size(0);
         int batch = (int) u.size(1);
         int in = (int) u.size(2);
         int out = (int) w.size(2);
         FloatBuffer uBuffer = buffer(u);
         FloatBuffer wBuffer = buffer(w);
-        FloatBuffer vBuffer = buffer(uhat);
-        CapsuleLayer.forEachImage((int) u.size(0), n -> {
-            Rows r = child(n, uBuffer, wBuffer, in, out, batch);
-            FloatBuffer vView = vBuffer.duplicate().position(n * batch * out);
-            float[] v = r.wide;
-            for (int b = 0; b < batch; b++) {
-                Arrays.fill(v, 0f);
+        FloatBuffer vBuffer = buffer(votesByImage);
+        CapsuleLayer.forEachImage((children + TILE - 1) / TILE, t -> {
+            int first = t * TILE;
+            int count = Math.min(TILE, children - first);
+            Tile tile = TILES.get();
+            if (tile == null || !tile.fits(in, out, batch)) {
+                tile = new Tile(in, out, batch);
+                TILES.set(tile);
+            }
+            FloatBuffer wView = wBuffer.duplicate();
+            FloatBuffer uView = uBuffer.duplicate();
+            FloatBuffer vView = vBuffer.duplicate();
+            for (int j = 0; j < count; j++) {
+                wView.position((first + j) * in * out);
                 for (int i = 0; i < in; i++) {
-                    axpy(r.narrow[b * in + i], r.w[i], v);
+                    wView.get(tile.w[j][i]);
                 }
-                vView.put(v);
+                uView.position((first + j) * batch * in);
+                uView.get(tile.u[j], 0, batch * in);
+            }
+            float[] v = tile.v;
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < count; j++) {
+                    Arrays.fill(v, 0f);
+                    for (int i = 0; i < in; i++) {
+                        axpy(tile.u[j][b * in + i], tile.w[j][i], v);
+                    }
+                    for (int p = 0; p < out; p++) {
+                        tile.columns[p][j] = v[p];
+                    }
+                }
+                for (int p = 0; p < out; p++) {
+                    vView.put(((b * out) + p) * children + first, tile.columns[p], 0, count);
+                }
             }
         });
     }

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The float32 per-child products of {@link ChildProducts} equal libnd4j's batched matmul (which the float64
- * gradient checks go through) on the routing layer's shapes, including an odd batch and output width, and an
- * array that starts inside its buffer.
+ * gradient checks go through) on the routing layer's shapes, including an odd batch and output width, children
+ * that fill whole tiles and some that do not, and an array that starts inside its buffer.
  */
 class ChildProductsTest {
 
@@ -30,9 +30,9 @@ class ChildProductsTest {
         INDArray duhat = Nd4j.randn(DataType.FLOAT, children, batch, out);
         assertTrue(ChildProducts.applies(u, w, duhat), "a slice along the first axis is contiguous");
 
-        INDArray votes = Nd4j.create(DataType.FLOAT, children, batch, out);
+        INDArray votes = Nd4j.create(DataType.FLOAT, batch, out, children);
         ChildProducts.votes(u, w, votes);
-        assertClose("votes", Nd4j.matmul(u, w), votes);
+        assertClose("votes, image by image", Nd4j.matmul(u, w).permute(1, 2, 0), votes);
 
         INDArray dw = Nd4j.create(DataType.FLOAT, children, in, out);
         INDArray du = Nd4j.create(DataType.FLOAT, children, batch, in);
@@ -48,6 +48,7 @@ class ChildProductsTest {
     @Test
     void equalsBatchedMatmul() {
         check(37, 5, 8, 160);
+        check(128, 2, 8, 16);
         check(9, 3, 4, 15);
         check(4, 1, 8, 33);
     }
