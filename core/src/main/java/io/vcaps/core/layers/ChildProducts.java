@@ -59,12 +59,18 @@ final class ChildProducts {
             r = new Rows(in, out, batch);
             ROWS.set(r);
         }
-        FloatBuffer wView = w.duplicate().position(n * in * out);
-        for (int i = 0; i < in; i++) {
-            wView.get(r.w[i]);
-        }
-        u.duplicate().position(n * batch * in).get(r.narrow, 0, batch * in);
+        load(n, u, w, batch, r.w, r.narrow);
         return r;
+    }
+
+    /** Child n's W into {@code wRows} [in][out] and its u into the front of {@code uRow} [batch * in]. */
+    private static void load(int n, FloatBuffer u, FloatBuffer w, int batch, float[][] wRows, float[] uRow) {
+        int in = wRows.length;
+        FloatBuffer wView = w.duplicate().position(n * in * wRows[0].length);
+        for (float[] row : wRows) {
+            wView.get(row);
+        }
+        u.duplicate().position(n * batch * in).get(uRow, 0, batch * in);
     }
 
     /** Children per tile of {@link #votes}: 256-byte runs of each output row (16, one cache line, measured slower). */
@@ -112,17 +118,10 @@ final class ChildProducts {
                 tile = new Tile(in, out, batch);
                 TILES.set(tile);
             }
-            FloatBuffer wView = wBuffer.duplicate();
-            FloatBuffer uView = uBuffer.duplicate();
-            FloatBuffer vView = vBuffer.duplicate();
             for (int j = 0; j < count; j++) {
-                wView.position((first + j) * in * out);
-                for (int i = 0; i < in; i++) {
-                    wView.get(tile.w[j][i]);
-                }
-                uView.position((first + j) * batch * in);
-                uView.get(tile.u[j], 0, batch * in);
+                load(first + j, uBuffer, wBuffer, batch, tile.w[j], tile.u[j]);
             }
+            FloatBuffer vView = vBuffer.duplicate();
             float[] v = tile.v;
             for (int b = 0; b < batch; b++) {
                 for (int j = 0; j < count; j++) {

@@ -69,10 +69,6 @@ public final class SideFiles {
             return local != null ? java.nio.file.Files.newOutputStream(local.resolve(name))
                     : fs.create(new Path(dir, name), true);
         }
-
-        String describe(String name) {
-            return new Path(dir, name).toString();
-        }
     }
 
     /**
