@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.convolution.Convolution;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * The geometry of a k x k, stride s, padding p convolution over NHWC images, and the moves between an image batch
@@ -14,6 +15,9 @@ import java.nio.FloatBuffer;
  * col2im on permuted views, which give the same matrix but measured 10-40x slower on float32 here.
  */
 record Patches(int height, int width, int channels, int kernel, int stride, int padding) {
+
+    /** Per thread: one padded image, one patch row. */
+    private static final ThreadArrays SCRATCH = new ThreadArrays(2, 0);
 
     int outHeight() {
         return (height + 2 * padding - kernel) / stride + 1;
@@ -110,8 +114,12 @@ record Patches(int height, int width, int channels, int kernel, int stride, int 
         int patch = patch();
         long rowsPerImage = (long) outHeight() * outWidth();
         CapsuleLayer.forEachImage(Math.toIntExact(images.size(0)), b -> {
-            float[] padded = new float[(height + 2 * padding) * paddedWidth * channels];
-            float[] row = new float[patch];
+            int paddedSize = (height + 2 * padding) * paddedWidth * channels;
+            float[] padded = SCRATCH.floats(0, paddedSize);
+            float[] row = SCRATCH.floats(1, patch);
+            if (padding > 0 || !toPatches) {
+                Arrays.fill(padded, 0, paddedSize, 0f);
+            }
             FloatBuffer imageView = imageBuffer.duplicate();
             FloatBuffer patchView = patchBuffer.duplicate();
             long imageAt = images.offset() + (long) b * height * line;

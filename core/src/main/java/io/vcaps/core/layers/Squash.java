@@ -55,14 +55,17 @@ public final class Squash {
     /** Rows per task of the row kernels: enough work to amortise a task, few enough to spread a batch. */
     private static final int ROWS_PER_TASK = 512;
 
+    /** Per thread: the row kernels' blocks of s, v or dv, ds, and float staging. */
+    private static final ThreadArrays SCRATCH = new ThreadArrays(1, 3);
+
     /** out = squash of each row of z [rows, dim]; both contiguous. */
     static void rows(INDArray z, INDArray out, int dim) {
         HostView in = new HostView(z);
         HostView result = new HostView(out);
         inRowBlocks(z.length(), dim, (first, len) -> {
-            double[] s = new double[len];
-            double[] v = new double[len];
-            float[] staging = new float[len];
+            double[] s = SCRATCH.doubles(0, len);
+            double[] v = SCRATCH.doubles(1, len);
+            float[] staging = SCRATCH.floats(0, len);
             in.read(first, s, 0, len, staging);
             for (int off = 0; off < len; off += dim) {
                 forward(s, off, v, off, dim);
@@ -77,10 +80,10 @@ public final class Squash {
         HostView grad = new HostView(dOut);
         HostView result = new HostView(dz);
         inRowBlocks(z.length(), dim, (first, len) -> {
-            double[] s = new double[len];
-            double[] dv = new double[len];
-            double[] ds = new double[len];
-            float[] staging = new float[len];
+            double[] s = SCRATCH.doubles(0, len);
+            double[] dv = SCRATCH.doubles(1, len);
+            double[] ds = SCRATCH.doubles(2, len);
+            float[] staging = SCRATCH.floats(0, len);
             in.read(first, s, 0, len, staging);
             grad.read(first, dv, 0, len, staging);
             for (int off = 0; off < len; off += dim) {
