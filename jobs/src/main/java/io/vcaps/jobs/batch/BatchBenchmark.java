@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Times the batch jobs end to end through Spark, Parquet in and out, with an untrained model of a given
  * configuration (speed does not depend on the weights): {@link BatchClassification} over a {@link SyntheticDataset},
  * and {@link MassSynthesis} with or without PNG files. Each run is preceded by a smaller untimed run, so the
- * executors' threads have read the bundle and the JIT has warmed up, as in a long job.
+ * executors' threads have read the bundle and the JIT has warmed up, as in a long job: for classification, one
+ * block of {@link SyntheticDataset#BLOCK} images per task thread, each in its own file and so its own task.
  */
 public final class BatchBenchmark {
     private BatchBenchmark() {
@@ -33,11 +34,13 @@ public final class BatchBenchmark {
         try {
             String bundle = writeBundle(config, work);
             String data = work.resolve("data").toString();
-            SyntheticDataset.write(spark, data, images, Math.min(images, partitions * batchSize), 11, partitions);
+            SyntheticDataset.write(spark, data, images, 0, 11, partitions);
             int parallelism = spark.sparkContext().defaultParallelism();
-            // The test split, at most one batch per task, warms up; the train split is timed.
-            BatchClassification.run(spark, new ClassifyRequest(bundle, data, work.resolve("warm").toString(), batchSize,
-                    OutputMode.ERROR, "test"));
+            // One block of images per task thread, in a file of its own, so that every thread reads its model.
+            String warm = work.resolve("warm-data").toString();
+            SyntheticDataset.write(spark, warm, parallelism * SyntheticDataset.BLOCK, 0, 12, parallelism);
+            BatchClassification.run(spark, new ClassifyRequest(bundle, warm, work.resolve("warm").toString(), batchSize,
+                    OutputMode.ERROR, "train"));
             long start = System.nanoTime();
             BatchClassification.Result result = BatchClassification.run(spark, new ClassifyRequest(bundle, data,
                     work.resolve("out").toString(), batchSize, OutputMode.ERROR, "train"));
