@@ -87,14 +87,7 @@ class RoutingProcedureTest {
         int batch = 3;
         INDArray x = Nd4j.randn(DataType.DOUBLE, batch, N * IN);
         INDArray out = net.output(x);
-        double[][][] w = new double[N][IN][];
-        INDArray weights = net.getLayer(0).getParam("W");
-        for (int i = 0; i < N; i++) {
-            for (int p = 0; p < IN; p++) {
-                w[i][p] = weights.get(NDArrayIndex.point(i), NDArrayIndex.point(p), NDArrayIndex.all())
-                        .toDoubleVector();
-            }
-        }
+        double[][][] w = weights(net);
         for (int b = 0; b < batch; b++) {
             double[][] u = x.getRow(b).reshape(N, IN).toDoubleMatrix();
             double[][] expected = procedureOne(u, w);
@@ -105,5 +98,41 @@ class RoutingProcedureTest {
                 }
             }
         }
+    }
+
+    /** The float32 path (votes by {@link ChildProducts}, staged into the double kernel) against Procedure 1. */
+    @Test
+    void float32RoutingEqualsProcedureOne() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).list()
+                .layer(new CapsuleRouting(N, IN, K, D, R, 0.4))
+                .setInputType(InputType.feedForward(N * IN)).build());
+        net.init();
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, N * IN);
+        INDArray out = net.output(x);
+        double[][][] w = weights(net);
+        for (int b = 0; b < 2; b++) {
+            double[][] expected = procedureOne(x.getRow(b).reshape(N, IN).toDoubleMatrix(), w);
+            for (int j = 0; j < K; j++) {
+                for (int d = 0; d < D; d++) {
+                    assertEquals(expected[j][d], out.getDouble(b, j * D + d), 1e-5,
+                            "image " + b + ", capsule " + j + ", dimension " + d);
+                }
+            }
+        }
+    }
+
+    /** The layer's W [N][IN][K*D] in double. */
+    private static double[][][] weights(MultiLayerNetwork net) {
+        INDArray weights = net.getLayer(0).getParam("W");
+        double[][][] w = new double[N][IN][];
+        for (int i = 0; i < N; i++) {
+            for (int p = 0; p < IN; p++) {
+                w[i][p] = weights.get(NDArrayIndex.point(i), NDArrayIndex.point(p), NDArrayIndex.all())
+                        .toDoubleVector();
+            }
+        }
+        return w;
     }
 }

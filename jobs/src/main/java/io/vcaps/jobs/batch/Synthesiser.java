@@ -159,12 +159,12 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     }
 
     private void writePng(Pictures pictures, int entity, String name, long index, byte[] pixels, ImageShape shape) {
-        String stem = SynthesisSchema.entityStem(entity, name);
         String file = SynthesisSchema.indexName(index, perEntity) + ".png";
-        try (OutputStream out = pictures.folder(entity, stem).create(file)) {
+        try (OutputStream out = pictures.folder(entity, name).create(file)) {
             out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + new Path(new Path(pngDir, stem), file), e);
+            throw new UncheckedIOException("cannot write "
+                    + new Path(new Path(pngDir, SynthesisSchema.entityStem(entity, name)), file), e);
         }
     }
 
@@ -177,10 +177,10 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
             this.fs = fs;
         }
 
-        SideFiles.Folder folder(int entity, String stem) throws IOException {
+        SideFiles.Folder folder(int entity, String name) throws IOException {
             SideFiles.Folder folder = folders.get(entity);
             if (folder == null) {
-                folder = SideFiles.folder(fs, new Path(pngDir, stem));
+                folder = SideFiles.folder(fs, new Path(pngDir, SynthesisSchema.entityStem(entity, name)));
                 folders.put(entity, folder);
             }
             return folder;

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -31,6 +32,25 @@ class PngImagesTest {
             for (int x = 0; x < 4; x++) {
                 assertEquals(pixels[y * 4 + x] & 0xFF, image.getRaster().getSample(x, y, 0), "pixel " + x + "," + y);
             }
+        }
+    }
+
+    /** One thread's zlib stream is reused from image to image: nothing of one image may reach the next. */
+    @Test
+    void imagesInARowOnOneThreadEncodeAsEachAlone() throws IOException {
+        byte[] first = new byte[28 * 28];
+        byte[] second = new byte[28 * 28];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = (byte) (i * 7);
+            second[i] = (byte) (255 - i % 251);
+        }
+        byte[] alone = PngImages.image(first, 28, 28, 1);
+        PngImages.image(second, 28, 28, 1);
+        byte[] again = PngImages.image(first, 28, 28, 1);
+        assertArrayEquals(alone, again);
+        BufferedImage image = decode(PngImages.image(second, 28, 28, 1));
+        for (int i = 0; i < second.length; i++) {
+            assertEquals(second[i] & 0xFF, image.getRaster().getSample(i % 28, i / 28, 0), "pixel " + i);
         }
     }
 
