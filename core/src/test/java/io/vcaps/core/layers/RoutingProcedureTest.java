@@ -78,45 +78,30 @@ class RoutingProcedureTest {
 
     @Test
     void routingEqualsProcedureOne() {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
-                .dataType(DataType.DOUBLE).list()
-                .layer(new CapsuleRouting(N, IN, K, D, R, 0.4))
-                .setInputType(InputType.feedForward(N * IN)).build());
-        net.init();
-        Nd4j.getRandom().setSeed(4);
-        int batch = 3;
-        INDArray x = Nd4j.randn(DataType.DOUBLE, batch, N * IN);
-        INDArray out = net.output(x);
-        double[][][] w = weights(net);
-        for (int b = 0; b < batch; b++) {
-            double[][] u = x.getRow(b).reshape(N, IN).toDoubleMatrix();
-            double[][] expected = procedureOne(u, w);
-            for (int j = 0; j < K; j++) {
-                for (int d = 0; d < D; d++) {
-                    assertEquals(expected[j][d], out.getDouble(b, j * D + d), 1e-9,
-                            "image " + b + ", capsule " + j + ", dimension " + d);
-                }
-            }
-        }
+        assertMatchesProcedureOne(DataType.DOUBLE, 3, 1e-9);
     }
 
     /** The float32 path (votes by {@link ChildProducts}, staged into the double kernel) against Procedure 1. */
     @Test
     void float32RoutingEqualsProcedureOne() {
+        assertMatchesProcedureOne(DataType.FLOAT, 2, 1e-5);
+    }
+
+    private static void assertMatchesProcedureOne(DataType type, int batch, double tolerance) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
-                .dataType(DataType.FLOAT).list()
+                .dataType(type).list()
                 .layer(new CapsuleRouting(N, IN, K, D, R, 0.4))
                 .setInputType(InputType.feedForward(N * IN)).build());
         net.init();
         Nd4j.getRandom().setSeed(4);
-        INDArray x = Nd4j.randn(DataType.FLOAT, 2, N * IN);
+        INDArray x = Nd4j.randn(type, batch, N * IN);
         INDArray out = net.output(x);
         double[][][] w = weights(net);
-        for (int b = 0; b < 2; b++) {
+        for (int b = 0; b < batch; b++) {
             double[][] expected = procedureOne(x.getRow(b).reshape(N, IN).toDoubleMatrix(), w);
             for (int j = 0; j < K; j++) {
                 for (int d = 0; d < D; d++) {
-                    assertEquals(expected[j][d], out.getDouble(b, j * D + d), 1e-5,
+                    assertEquals(expected[j][d], out.getDouble(b, j * D + d), tolerance,
                             "image " + b + ", capsule " + j + ", dimension " + d);
                 }
             }
