@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -51,24 +50,10 @@ public final class ModelBundle {
         for (int i = 0; i < nets.length; i++) {
             ByteArrayOutputStream network = new ByteArrayOutputStream();
             NetworkFiles.write(nets[i], network);
-            stored(zip, NETWORKS[i], network.toByteArray());
+            NetworkFiles.stored(zip, NETWORKS[i], network.toByteArray());
         }
         zip.finish();
         zip.flush();
-    }
-
-    /** Adds {@code bytes} as an entry stored as it is: the networks' zips are deflated already. */
-    private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(bytes.length);
-        entry.setCompressedSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        entry.setCrc(crc.getValue());
-        zip.putNextEntry(entry);
-        zip.write(bytes);
-        zip.closeEntry();
     }
 
     /**
@@ -77,6 +62,18 @@ public final class ModelBundle {
      * @param where names the source in error messages
      */
     public static VcnModel read(InputStream in, String where) throws IOException {
+        return read(in, where, true);
+    }
+
+    /**
+     * Reads a bundle as {@link #read(InputStream, String)} does, but leaves the networks' optimiser state fresh:
+     * for classification and synthesis, which never take a training step.
+     */
+    public static VcnModel readForInference(InputStream in, String where) throws IOException {
+        return read(in, where, false);
+    }
+
+    private static VcnModel read(InputStream in, String where, boolean updaterState) throws IOException {
         Map<String, byte[]> entries;
         try {
             entries = NetworkFiles.entries(in);
@@ -109,7 +106,7 @@ public final class ModelBundle {
             if (bytes == null) {
                 throw new IOException(where + ": bundle lacks " + NETWORKS[i]);
             }
-            nets[i] = NetworkFiles.read(bytes);
+            nets[i] = NetworkFiles.read(bytes, updaterState);
         }
         long encoderInputs = nets[0].getLayerWiseConfigurations().getConf(0).getLayer() instanceof
                 org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNIn() : -1;

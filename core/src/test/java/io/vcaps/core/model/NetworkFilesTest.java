@@ -13,6 +13,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,5 +82,24 @@ class NetworkFilesTest {
         assertEquals(state, byUs.getUpdater().getStateViewArray());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 64);
         assertEquals(net.output(x), byUs.output(x));
+    }
+
+    /** Coefficients are stored, not deflated; an inference read skips the optimiser state and nothing else. */
+    @Test
+    void coefficientsAreStoredAndAnInferenceReadLeavesTheOptimiserStateFresh() throws IOException {
+        MultiLayerNetwork net = withUpdaterState();
+        ByteArrayOutputStream ours = new ByteArrayOutputStream();
+        NetworkFiles.write(net, ours);
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(ours.toByteArray()))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                int expected = e.getName().equals(ModelSerializer.COEFFICIENTS_BIN) ? ZipEntry.STORED : ZipEntry.DEFLATED;
+                assertEquals(expected, e.getMethod(), e.getName());
+            }
+        }
+        MultiLayerNetwork forInference = NetworkFiles.read(ours.toByteArray(), false);
+        assertEquals(net.params(), forInference.params());
+        assertEquals(0.0, forInference.getUpdater().getStateViewArray().amaxNumber().doubleValue());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 64);
+        assertEquals(net.output(x), forInference.output(x));
     }
 }

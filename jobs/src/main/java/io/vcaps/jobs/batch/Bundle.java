@@ -45,10 +45,13 @@ public record Bundle(String path, byte[] bytes, String id, VcnModel model) {
         return new Bundle(path, bytes, idOf(bytes), read(bytes, path));
     }
 
-    /** A model from bundle bytes; a corrupt bundle is a {@link JobFailure} naming {@code where}. */
+    /**
+     * A model from bundle bytes, for inference (the optimiser state is not read); a corrupt bundle is a
+     * {@link JobFailure} naming {@code where}.
+     */
     public static VcnModel read(byte[] bytes, String where) {
         try {
-            return ModelBundle.read(new ByteArrayInputStream(bytes), where);
+            return ModelBundle.readForInference(new ByteArrayInputStream(bytes), where);
         } catch (IOException | RuntimeException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new JobFailure(message.contains(where) ? message
