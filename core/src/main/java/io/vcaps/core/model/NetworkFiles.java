@@ -53,11 +53,8 @@ final class NetworkFiles {
         DataOutputStream data = new DataOutputStream(zip);
         zip.putNextEntry(new ZipEntry(ModelSerializer.CONFIGURATION_JSON));
         data.write(net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8));
-        data.flush();
         ByteArrayOutputStream coefficients = new ByteArrayOutputStream();
-        DataOutputStream coefficientsData = new DataOutputStream(coefficients);
-        writeArray(net.params(), coefficientsData);
-        coefficientsData.flush();
+        writeArray(net.params(), new DataOutputStream(coefficients));
         stored(zip, ModelSerializer.COEFFICIENTS_BIN, coefficients.toByteArray());
         INDArray state = net.getUpdater().getStateViewArray();
         if (state != null && state.length() > 0) {

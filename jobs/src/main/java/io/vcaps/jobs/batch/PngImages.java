@@ -101,8 +101,12 @@ public final class PngImages {
         return out.toByteArray();
     }
 
-    /** Each thread's zlib stream, reset per image: a new one per image cost its native setup (about 256 KB). */
-    private static final ThreadLocal<Deflater> DEFLATERS = ThreadLocal.withInitial(() -> new Deflater(6));
+    /**
+     * Each thread's zlib stream at zlib's default level, reset per image: a new one per image cost its native setup
+     * (about 256 KB).
+     */
+    private static final ThreadLocal<Deflater> DEFLATERS =
+            ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
 
     /** A PngWriter whose pixels go through this thread's {@link #DEFLATERS} instead of a new Deflater. */
     private static final class ThreadDeflaterWriter extends PngWriter {
