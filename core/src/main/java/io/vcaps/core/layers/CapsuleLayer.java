@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -82,8 +83,18 @@ public abstract class CapsuleLayer<C extends CapsuleLayerConf> extends BaseLayer
         Nd4j.gemm(ones, dz, db.reshape('c', 1, db.length()), false, false, 1.0, 0.0);
     }
 
-    /** Runs {@code body} for every index in [0, count), spread over the kernel threads. */
+    /**
+     * Runs {@code body} for every index in [0, count), spread over the kernel threads, or in the calling thread when
+     * OpenMP allows it one thread: a Spark task beside as many others as there are cores (WorkerThreads in the jobs),
+     * whose hand-offs to the shared pool would only queue behind the other tasks' work.
+     */
     protected static void forEachImage(int count, IntConsumer body) {
+        if (count <= 1 || NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads() <= 1) {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+            return;
+        }
         KERNELS.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
     }
 

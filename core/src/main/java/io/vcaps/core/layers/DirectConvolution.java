@@ -28,14 +28,24 @@ final class DirectConvolution {
 
     /** Whether a convolution over {@code inputChannels} channels runs directly rather than by im2col and sgemm. */
     static boolean chosen(int inputChannels) {
-        String mode = System.getProperty(PROPERTY, "auto");
-        return switch (mode) {
+        return switch (mode()) {
             case "auto" -> inputChannels <= MAX_DIRECT_CHANNELS;
             case "direct" -> true;
-            case "im2col" -> false;
-            default -> throw new IllegalArgumentException(
-                    "-D" + PROPERTY + "=" + mode + ": expected auto, direct or im2col");
+            default -> false;
         };
+    }
+
+    /** Whether the path is left to the shapes ({@code auto}), which may also pick {@link TapConvolution}. */
+    static boolean auto() {
+        return mode().equals("auto");
+    }
+
+    private static String mode() {
+        String mode = System.getProperty(PROPERTY, "auto");
+        if (!mode.equals("auto") && !mode.equals("direct") && !mode.equals("im2col")) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + mode + ": expected auto, direct or im2col");
+        }
+        return mode;
     }
 
     /** out [B, oH, oW, F] = conv(x [B, H, W, C], W [k, k, C, F]) + b. */

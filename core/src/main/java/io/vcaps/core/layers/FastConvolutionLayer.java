@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs {@link FastConvolution}: directly by libnd4j's convolution ops where {@link DirectConvolution#chosen}, else
+ * Runs {@link FastConvolution}: a stride-1 convolution to a few filters by {@link TapConvolution} forward, else
+ * directly by libnd4j's convolution ops where {@link DirectConvolution#chosen}, else
  * im2col and one sgemm into NHWC output, with backward dW = cols^T dZ, dCols = dZ W^T and col2im. The patch buffer
  * is kept between calls and reused for dCols, since it is by far the largest array of the encoder.
  */
@@ -27,7 +28,10 @@ public class FastConvolutionLayer extends CapsuleLayer<FastConvolution> {
         Patches p = c.patches();
         long batch = input.size(0);
         INDArray z = buffer("z", p.rows(batch), c.getFilters());
-        if (DirectConvolution.chosen(p.channels())) {
+        if (TapConvolution.chosen(p, c.getFilters(), input, z)) {
+            TapConvolution.forward(input, getParam("W"), getParam("b"), z,
+                    buffer("taps", (long) p.kernel() * p.kernel() * c.getFilters(), batch * p.height() * p.width()), p);
+        } else if (DirectConvolution.chosen(p.channels())) {
             DirectConvolution.forward(p.images(input), weights(getParam("W")), getParam("b"),
                     p.grid(z, batch, c.getFilters()), p);
         } else {

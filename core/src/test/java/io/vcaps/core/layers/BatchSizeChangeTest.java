@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BatchSizeChangeTest {
 
-    private static MultiLayerNetwork network() {
+    /** An encoder's layers and a generator's (a transposed convolution, a sigmoid convolution to one channel). */
+    static MultiLayerNetwork network() {
         FastConvolution primary = new FastConvolution(8, 8, 4, 8, 3, 2, 0, Nonlinearity.SQUASH, 4);
         int children = primary.outHeight() * primary.outWidth() * 8 / 4;
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
@@ -33,6 +34,7 @@ class BatchSizeChangeTest {
                 .layer(primary)
                 .layer(new CapsuleRouting(children, 4, 3, 5, 3, 0.3))
                 .layer(new FastDeconvolution(1, 1, 15, 2, 4, 2, 1, Nonlinearity.LEAKY_RELU))
+                .layer(new FastConvolution(2, 2, 2, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0))
                 .setInputType(InputType.feedForward(100)).build());
         net.init();
         return net;

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * In float32, the precision the model trains in, the direct convolution path (libnd4j's ops, oneDNN's kernels)
  * gives the outputs, parameter gradients and input gradients of the im2col path, for the layer kinds of the
  * encoder (ReLU convolution, strided squashed primary capsules) and of the generator (transposed convolutions, a
- * padded sigmoid convolution). Both paths are gradient-checked in float64 by {@link CapsuleLayersGradientTest}.
+ * padded sigmoid convolution), and so does {@link TapConvolution} where auto picks it. Both paths are
+ * gradient-checked in float64 by {@link CapsuleLayersGradientTest}.
  */
 class DirectConvolutionTest {
 
@@ -97,6 +98,16 @@ class DirectConvolutionTest {
                 new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
                 new FastDeconvolution(8, 8, 6, 4, 4, 2, 1, Nonlinearity.RELU),
                 new FastConvolution(16, 16, 4, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0));
+    }
+
+    /** Left to auto, the generator's last convolution runs forward by {@link TapConvolution}: the same numbers. */
+    @Test
+    void theGeneratorsTapConvolutionAgreesWithTheDirectPath() {
+        Layer[] layers = {new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
+                new FastConvolution(8, 8, 6, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0)};
+        assertTrue(TapConvolution.chosen(new Patches(8, 8, 6, 3, 1, 1), 1, Nd4j.create(DataType.FLOAT, 3, 8 * 8 * 6),
+                Nd4j.create(DataType.FLOAT, 3 * 8 * 8, 1)));
+        assertAgree("deconv, tap conv", run("auto", 4 * 4 * 8, 3, layers), run("direct", 4 * 4 * 8, 3, layers), 3);
     }
 
     /** conv1 told its input gradient is not needed (training the encoder on data) skips it on both paths. */

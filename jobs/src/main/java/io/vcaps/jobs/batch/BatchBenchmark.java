@@ -24,6 +24,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * block of {@link SyntheticDataset#BLOCK} images per task thread, each in its own file and so its own task.
  */
 public final class BatchBenchmark {
+    /** Files the file-system probe creates before a timed run with PNG files, each of a small PNG's size. */
+    private static final int PROBE_FILES = 10_000;
+    private static final int PROBE_BYTES = 300;
+
     private BatchBenchmark() {
     }
 
@@ -69,6 +73,8 @@ public final class BatchBenchmark {
             String bundle = writeBundle(config, work);
             MassSynthesis.run(spark, new GenerateRequest(bundle, work.resolve("warm").toString(),
                     Math.min(perEntity, 8 * Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false, OutputMode.ERROR));
+            double filesPerSecond = png ? fileCreationRate(work.resolve("probe"),
+                    Math.min(partitions, spark.sparkContext().defaultParallelism())) : 0;
             long start = System.nanoTime();
             MassSynthesis.Result result = MassSynthesis.run(spark, new GenerateRequest(bundle,
                     work.resolve("out").toString(), perEntity, null, 2, 1.0, partitions, png, false, false,
@@ -82,12 +88,37 @@ public final class BatchBenchmark {
             out.put("batch", Synthesiser.BATCH);
             out.put("seconds", round(seconds));
             out.put("img_per_s", round(result.images() / seconds));
+            if (png) {
+                out.put("fs_files_per_s", Math.round(filesPerSecond));
+            }
             out.put("peak_rss_mb", ModelBenchmark.peakRssMb());
             out.put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
             return out;
         } finally {
             FileUtils.deleteQuietly(work.toFile());
         }
+    }
+
+    /**
+     * Files of a PNG's size created per second in {@code dir} from {@code threads} threads (the job's concurrent
+     * tasks), just before the timed run: the file system's own rate, which bounds synthesis with a PNG per image and moves with the host
+     * (docs/BENCHMARKS.md: on ext4 without a journal it falls ten-fold for minutes after many files were deleted).
+     * The files stay until the benchmark's folder is deleted, so that the probe does not slow the run it precedes.
+     */
+    private static double fileCreationRate(Path dir, int threads) throws IOException {
+        Files.createDirectories(dir);
+        byte[] png = new byte[PROBE_BYTES];
+        long start = System.nanoTime();
+        java.util.stream.IntStream.range(0, threads).parallel().forEach(t -> {
+            for (int i = t; i < PROBE_FILES; i += threads) {
+                try (OutputStream out = Files.newOutputStream(dir.resolve(i + ".png"))) {
+                    out.write(png);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        return PROBE_FILES / ((System.nanoTime() - start) / 1e9);
     }
 
     private static String writeBundle(VcnConfig config, Path dir) throws IOException {

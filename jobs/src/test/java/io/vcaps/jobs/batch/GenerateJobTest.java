@@ -116,6 +116,33 @@ class GenerateJobTest {
         assertTrue(rate > 0.2, "generated images come back as their entity at " + rate + ", chance is 0.1");
     }
 
+    /**
+     * {@code bench generate --images png} times the job after probing the file system, reports both, and removes
+     * everything it wrote.
+     */
+    @Test
+    void theSynthesisBenchmarkReportsImagesAndTheFileSystemsRateAndCleansUp() throws Exception {
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before = benchFolders(temp);
+        java.util.Map<String, Object> result = BatchBenchmark.generate(spark,
+                io.vcaps.core.config.VcnConfig.load(new java.io.File("../conf/mnist-small.conf")), 70, true, 2);
+        System.out.println("bench generate --per-entity 70 --images png: " + result);
+        assertEquals(700L, ((Number) result.get("images")).longValue());
+        assertEquals(true, result.get("png"));
+        assertTrue(((Number) result.get("img_per_s")).doubleValue() > 0);
+        assertTrue(((Number) result.get("fs_files_per_s")).longValue() > 0);
+        assertEquals(before, benchFolders(temp), "the benchmark left files behind");
+        assertTrue(!BatchBenchmark.generate(spark, io.vcaps.core.config.VcnConfig.load(
+                new java.io.File("../conf/mnist-small.conf")), 7, false, 1).containsKey("fs_files_per_s"),
+                "Parquet only: no file-system probe");
+    }
+
+    private static List<Path> benchFolders(Path temp) throws Exception {
+        try (Stream<Path> files = Files.list(temp)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("vcaps-bench-generate")).sorted().toList();
+        }
+    }
+
     private static List<Path> pngs(Path root) throws Exception {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
