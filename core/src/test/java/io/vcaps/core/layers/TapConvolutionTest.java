@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +64,7 @@ class TapConvolutionTest {
                 "padding beyond 'same': an output larger than the input");
         assertFalse(TapConvolution.chosen(narrow, 1, x.castTo(DataType.DOUBLE), Nd4j.create(DataType.DOUBLE, 128, 1)),
                 "float64");
-        assertEquals(false, DirectConvolutionTest.onPath("direct",
+        assertFalse(DirectConvolutionTest.onPath("direct",
                 () -> TapConvolution.chosen(narrow, 1, x, Nd4j.create(DataType.FLOAT, 128, 1))), "forced direct");
     }
 }

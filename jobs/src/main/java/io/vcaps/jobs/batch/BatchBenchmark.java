@@ -10,8 +10,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -101,24 +108,41 @@ public final class BatchBenchmark {
 
     /**
      * Files of a PNG's size created per second in {@code dir} from {@code threads} threads (the job's concurrent
-     * tasks), just before the timed run: the file system's own rate, which bounds synthesis with a PNG per image and moves with the host
-     * (docs/BENCHMARKS.md: on ext4 without a journal it falls ten-fold for minutes after many files were deleted).
-     * The files stay until the benchmark's folder is deleted, so that the probe does not slow the run it precedes.
+     * tasks), just before the timed run: the file system's own rate, which bounds synthesis with a PNG per image
+     * and moves with the host (docs/BENCHMARKS.md: on ext4 without a journal it falls ten-fold for minutes after
+     * many files were deleted). The files stay until the benchmark's folder is deleted, so that the probe does not
+     * slow the run it precedes.
      */
     private static double fileCreationRate(Path dir, int threads) throws IOException {
         Files.createDirectories(dir);
         byte[] png = new byte[PROBE_BYTES];
-        long start = System.nanoTime();
-        java.util.stream.IntStream.range(0, threads).parallel().forEach(t -> {
-            for (int i = t; i < PROBE_FILES; i += threads) {
-                try (OutputStream out = Files.newOutputStream(dir.resolve(i + ".png"))) {
-                    out.write(png);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Callable<Void>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                writers.add(() -> {
+                    for (int i = first; i < PROBE_FILES; i += threads) {
+                        try (OutputStream out = Files.newOutputStream(dir.resolve(i + ".png"))) {
+                            out.write(png);
+                        }
+                    }
+                    return null;
+                });
             }
-        });
-        return PROBE_FILES / ((System.nanoTime() - start) / 1e9);
+            long start = System.nanoTime();
+            for (Future<Void> done : pool.invokeAll(writers)) {
+                done.get();
+            }
+            return PROBE_FILES / ((System.nanoTime() - start) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while probing " + dir, e);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot probe the file system at " + dir, e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static String writeBundle(VcnConfig config, Path dir) throws IOException {

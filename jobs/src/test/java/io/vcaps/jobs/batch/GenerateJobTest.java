@@ -1,18 +1,22 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.core.config.VcnConfig;
 import io.vcaps.jobs.TestSpark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
@@ -124,16 +128,15 @@ class GenerateJobTest {
     void theSynthesisBenchmarkReportsImagesAndTheFileSystemsRateAndCleansUp() throws Exception {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
         List<Path> before = benchFolders(temp);
-        java.util.Map<String, Object> result = BatchBenchmark.generate(spark,
-                io.vcaps.core.config.VcnConfig.load(new java.io.File("../conf/mnist-small.conf")), 70, true, 2);
+        VcnConfig small = VcnConfig.load(new File("../conf/mnist-small.conf"));
+        Map<String, Object> result = BatchBenchmark.generate(spark, small, 70, true, 2);
         System.out.println("bench generate --per-entity 70 --images png: " + result);
         assertEquals(700L, ((Number) result.get("images")).longValue());
         assertEquals(true, result.get("png"));
         assertTrue(((Number) result.get("img_per_s")).doubleValue() > 0);
         assertTrue(((Number) result.get("fs_files_per_s")).longValue() > 0);
         assertEquals(before, benchFolders(temp), "the benchmark left files behind");
-        assertTrue(!BatchBenchmark.generate(spark, io.vcaps.core.config.VcnConfig.load(
-                new java.io.File("../conf/mnist-small.conf")), 7, false, 1).containsKey("fs_files_per_s"),
+        assertFalse(BatchBenchmark.generate(spark, small, 7, false, 1).containsKey("fs_files_per_s"),
                 "Parquet only: no file-system probe");
     }
 
