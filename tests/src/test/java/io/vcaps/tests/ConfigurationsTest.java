@@ -8,9 +8,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.Networks;
-import io.vcaps.jobs.train.ModelShapes;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.ModelShapes;
+import io.vcaps.core.vcn.Networks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ class ConfigurationsTest {
         Config data = raw.getConfig("written-for");
         ImageShape shape = new ImageShape(data.getInt("height"), data.getInt("width"), data.getInt("channels"));
         int entities = data.getInt("entities");
-        ModelShapes.check(config, shape, file.toString());
+        ModelShapes.check(config, shape);
         int latent = config.encoder().latentDim();
 
         MultiLayerNetwork encoder = Networks.encoder(config, shape, entities, DataType.FLOAT);

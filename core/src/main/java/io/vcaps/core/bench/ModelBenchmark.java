@@ -1,9 +1,9 @@
 package io.vcaps.core.bench;
 
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.TrainingStep;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.TrainingStep;
+import io.vcaps.core.vcn.VcnModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -11,7 +11,7 @@ import java.util.List;
  * u_hat[n] = u[n] W_n [inDim x K*D], and r iterations of routing by agreement turn the votes into K capsules of D
  * dimensions. Input [batch, N*inDim], output [batch, K*D].
  */
-public class CapsuleRouting extends CapsuleLayerConf {
+public class CapsuleRouting extends KernelLayerConf {
 
     private int children;
     private int inDim;

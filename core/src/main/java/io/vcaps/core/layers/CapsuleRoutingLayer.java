@@ -1,5 +1,9 @@
 package io.vcaps.core.layers;
 
+import io.vcaps.core.kernels.ChildProducts;
+import io.vcaps.core.kernels.HostView;
+import io.vcaps.core.kernels.KernelThreads;
+import io.vcaps.core.kernels.RoutingKernel;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -16,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link RoutingKernel}, and a training pass keeps the votes for the backward pass, which mirrors it: dL/du_hat per
  * image, child by child into [N, B, K*D], then dW = u^T du_hat and du = du_hat W^T per child.
  */
-public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
+public class CapsuleRoutingLayer extends KernelLayer<CapsuleRouting> {
 
     private transient RoutingKernel kernel;
     private transient RoutingKernel.Trace[] traces;
@@ -59,7 +63,7 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
             traces = new RoutingKernel.Trace[batch];
         }
         HostView capsules = new HostView(out);
-        forEachImage(batch, b -> {
+        KernelThreads.forEachImage(batch, b -> {
             Work w = work.get();
             readVotes(votes, b, w);
             if (traces[b] == null) {
@@ -109,7 +113,7 @@ public class CapsuleRoutingLayer extends CapsuleLayer<CapsuleRouting> {
         HostView votes = new HostView(buffer("votes", batch, kd, c.getChildren()));
         HostView voteGrads = new HostView(duhat);
         HostView capsuleGrads = new HostView(dv);
-        forEachImage(batch, b -> {
+        KernelThreads.forEachImage(batch, b -> {
             Work w = work.get();
             readVotes(votes, b, w);
             capsuleGrads.read((long) b * kd, w.capsules, 0, kd, w.staging);

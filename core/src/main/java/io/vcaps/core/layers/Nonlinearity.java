@@ -1,5 +1,7 @@
 package io.vcaps.core.layers;
 
+import io.vcaps.core.kernels.HostView;
+import io.vcaps.core.kernels.Squash;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;

@@ -11,13 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Lays out a {@link CapsuleLayerConf}'s {@link ParamSpec}s, in order, over DL4J's flat parameter and gradient views. */
+/** Lays out a {@link KernelLayerConf}'s {@link ParamSpec}s, in order, over DL4J's flat parameter and gradient views. */
 public final class SpecParamInitializer implements ParamInitializer {
 
     static final SpecParamInitializer INSTANCE = new SpecParamInitializer();
 
     private static List<ParamSpec> specs(Layer layer) {
-        return ((CapsuleLayerConf) layer).paramSpecs();
+        return ((KernelLayerConf) layer).paramSpecs();
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class SpecParamInitializer implements ParamInitializer {
                 } else {
                     view.assign(Nd4j.randn(view.dataType(), spec.shape()).muli(spec.std()));
                 }
-                ((CapsuleLayerConf) conf.getLayer()).initialValues(spec.name(), view);
+                ((KernelLayerConf) conf.getLayer()).initialValues(spec.name(), view);
             }
         }
         return views;

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Runs {@link VariationalHeads} as one batched product over capsules: [K, B, capsuleDim] x [K, capsuleDim, 2D]. */
-public class VariationalHeadsLayer extends CapsuleLayer<VariationalHeads> {
+public class VariationalHeadsLayer extends KernelLayer<VariationalHeads> {
 
     public VariationalHeadsLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);

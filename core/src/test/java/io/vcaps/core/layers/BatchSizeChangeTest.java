@@ -26,15 +26,15 @@ class BatchSizeChangeTest {
 
     /** An encoder's layers and a generator's (a transposed convolution, a sigmoid convolution to one channel). */
     static MultiLayerNetwork network() {
-        FastConvolution primary = new FastConvolution(8, 8, 4, 8, 3, 2, 0, Nonlinearity.SQUASH, 4);
+        NhwcConvolution primary = new NhwcConvolution(8, 8, 4, 8, 3, 2, 0, Nonlinearity.SQUASH, 4);
         int children = primary.outHeight() * primary.outWidth() * 8 / 4;
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(3).dataType(DataType.FLOAT).updater(new NoOp()).miniBatch(false).list()
-                .layer(new FastConvolution(10, 10, 1, 4, 3, 1, 0, Nonlinearity.RELU, 0))
+                .layer(new NhwcConvolution(10, 10, 1, 4, 3, 1, 0, Nonlinearity.RELU, 0))
                 .layer(primary)
                 .layer(new CapsuleRouting(children, 4, 3, 5, 3, 0.3))
-                .layer(new FastDeconvolution(1, 1, 15, 2, 4, 2, 1, Nonlinearity.LEAKY_RELU))
-                .layer(new FastConvolution(2, 2, 2, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0))
+                .layer(new NhwcDeconvolution(1, 1, 15, 2, 4, 2, 1, Nonlinearity.LEAKY_RELU))
+                .layer(new NhwcConvolution(2, 2, 2, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0))
                 .setInputType(InputType.feedForward(100)).build());
         net.init();
         return net;

@@ -1,5 +1,9 @@
 package io.vcaps.core.layers;
 
+import io.vcaps.core.kernels.ConvolutionPaths;
+import io.vcaps.core.kernels.DirectConvolution;
+import io.vcaps.core.kernels.Patches;
+import io.vcaps.core.kernels.TapConvolution;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -15,7 +19,6 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,19 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gives the outputs, parameter gradients and input gradients of the im2col path, for the layer kinds of the
  * encoder (ReLU convolution, strided squashed primary capsules) and of the generator (transposed convolutions, a
  * padded sigmoid convolution), and so does {@link TapConvolution} where auto picks it. Both paths are
- * gradient-checked in float64 by {@link CapsuleLayersGradientTest}.
+ * gradient-checked in float64 by {@link KernelLayersGradientTest}.
  */
 class DirectConvolutionTest {
-
-    /** {@code body}'s result with the convolution path forced to {@code path}, then the choice left to auto again. */
-    static <T> T onPath(String path, Supplier<T> body) {
-        System.setProperty(DirectConvolution.PROPERTY, path);
-        try {
-            return body.get();
-        } finally {
-            System.clearProperty(DirectConvolution.PROPERTY);
-        }
-    }
 
     private static List<INDArray> run(String path, long inputSize, int batch, Layer... layers) {
         return run(path, true, inputSize, batch, layers);
@@ -48,7 +41,7 @@ class DirectConvolutionTest {
 
     /** Output, parameter gradient and input gradient (null when the first layer was told it is not needed). */
     private static List<INDArray> run(String path, boolean inputGradient, long inputSize, int batch, Layer... layers) {
-        return onPath(path, () -> {
+        return ConvolutionPaths.onPath(path, () -> {
             NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                     .seed(5).dataType(DataType.FLOAT).updater(new NoOp()).miniBatch(false).list();
             for (Layer layer : layers) {
@@ -60,7 +53,7 @@ class DirectConvolutionTest {
             INDArray x = Nd4j.rand(DataType.FLOAT, batch, inputSize);
             INDArray out = net.output(x, true).dup();
             INDArray projection = Nd4j.randn(DataType.FLOAT, out.shape());
-            ((CapsuleLayer<?>) net.getLayer(0)).setInputGradient(inputGradient);
+            ((KernelLayer<?>) net.getLayer(0)).setInputGradient(inputGradient);
             net.setInput(x);
             net.feedForward(true, false);
             Pair<Gradient, INDArray> grads = net.backpropGradient(projection, LayerWorkspaceMgr.noWorkspaces());
@@ -87,24 +80,24 @@ class DirectConvolutionTest {
 
     @Test
     void encoderConvolutionsAgree() {
-        FastConvolution primary = new FastConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4);
+        NhwcConvolution primary = new NhwcConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4);
         assertPathsAgree("conv1 + primary capsules", 12 * 12 * 3, 5,
-                new FastConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0), primary);
+                new NhwcConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0), primary);
     }
 
     @Test
     void generatorConvolutionsAgree() {
         assertPathsAgree("deconv, deconv, conv", 4 * 4 * 8, 3,
-                new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
-                new FastDeconvolution(8, 8, 6, 4, 4, 2, 1, Nonlinearity.RELU),
-                new FastConvolution(16, 16, 4, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0));
+                new NhwcDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
+                new NhwcDeconvolution(8, 8, 6, 4, 4, 2, 1, Nonlinearity.RELU),
+                new NhwcConvolution(16, 16, 4, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0));
     }
 
     /** Left to auto, the generator's last convolution runs forward by {@link TapConvolution}: the same numbers. */
     @Test
     void theGeneratorsTapConvolutionAgreesWithTheDirectPath() {
-        Layer[] layers = {new FastDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
-                new FastConvolution(8, 8, 6, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0)};
+        Layer[] layers = {new NhwcDeconvolution(4, 4, 8, 6, 4, 2, 1, Nonlinearity.RELU),
+                new NhwcConvolution(8, 8, 6, 1, 3, 1, 1, Nonlinearity.SIGMOID, 0)};
         assertTrue(TapConvolution.chosen(new Patches(8, 8, 6, 3, 1, 1), 1, Nd4j.create(DataType.FLOAT, 3, 8 * 8 * 6),
                 Nd4j.create(DataType.FLOAT, 3 * 8 * 8, 1)));
         assertAgree("deconv, tap conv", run("auto", 4 * 4 * 8, 3, layers), run("direct", 4 * 4 * 8, 3, layers), 3);
@@ -115,8 +108,8 @@ class DirectConvolutionTest {
     void aFirstLayerWithoutInputGradientGivesTheSameParameterGradients() {
         long inputSize = 12 * 12 * 3;
         for (String path : List.of("direct", "im2col")) {
-            Layer[] layers = {new FastConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0),
-                    new FastConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4)};
+            Layer[] layers = {new NhwcConvolution(12, 12, 3, 6, 5, 1, 0, Nonlinearity.RELU, 0),
+                    new NhwcConvolution(8, 8, 6, 16, 3, 2, 0, Nonlinearity.SQUASH, 4)};
             List<INDArray> with = run(path, true, inputSize, 5, layers);
             List<INDArray> without = run(path, false, inputSize, 5, layers);
             assertNull(without.get(2), path + ": the input gradient was computed");
@@ -128,7 +121,7 @@ class DirectConvolutionTest {
     void autoConvolvesNarrowInputsDirectlyAndABadChoiceIsNamed() {
         assertTrue(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS));
         assertFalse(DirectConvolution.chosen(DirectConvolution.MAX_DIRECT_CHANNELS + 1));
-        IllegalArgumentException e = onPath("fastest",
+        IllegalArgumentException e = ConvolutionPaths.onPath("fastest",
                 () -> assertThrows(IllegalArgumentException.class, () -> DirectConvolution.chosen(1)));
         assertEquals("-Dvcaps.convolution=fastest: expected auto, direct or im2col", e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.vcaps.core.layers;
 
+import io.vcaps.core.kernels.ChildProducts;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -2,9 +2,9 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.bench.ModelBenchmark;
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.ModelBundle;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.OutputMode;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package io.vcaps.jobs.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;

@@ -1,7 +1,7 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.model.ModelBundle;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.JobFailure;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;

@@ -1,6 +1,6 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.VcnModel;
 import org.apache.spark.broadcast.Broadcast;
 
 /**

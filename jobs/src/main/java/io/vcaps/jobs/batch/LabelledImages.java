@@ -1,6 +1,6 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.model.ImageShape;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.etl.DatasetMetadata;
 import io.vcaps.etl.DatasetSchema;
 import io.vcaps.spark.JobFailure;

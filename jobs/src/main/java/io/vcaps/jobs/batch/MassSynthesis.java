@@ -1,7 +1,7 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;

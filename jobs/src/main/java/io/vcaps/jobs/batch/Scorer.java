@@ -1,7 +1,7 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.model.Classification;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.Classification;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.train.WorkerThreads;
 import io.vcaps.spark.JobFailure;
 import java.util.ArrayList;

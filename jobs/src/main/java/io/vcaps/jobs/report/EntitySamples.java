@@ -1,7 +1,7 @@
 package io.vcaps.jobs.report;
 
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.PngImages;
 import io.vcaps.jobs.batch.SynthesisSchema;

@@ -1,8 +1,8 @@
 package io.vcaps.jobs.report;
 
-import io.vcaps.core.model.Classification;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.Classification;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.etl.DatasetSchema;
 import io.vcaps.jobs.batch.LabelledImages;
 import io.vcaps.jobs.batch.MassSynthesis;

@@ -1,8 +1,8 @@
 package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vcaps.core.model.Provenance;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.bundle.Provenance;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.SideFiles;
 import io.vcaps.jobs.batch.SynthesisSchema;

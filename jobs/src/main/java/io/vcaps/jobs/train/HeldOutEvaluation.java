@@ -1,7 +1,7 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.core.model.Classification;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.Classification;
+import io.vcaps.core.vcn.VcnModel;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -2,8 +2,8 @@ package io.vcaps.jobs.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.TrainingStep;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.TrainingStep;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.etl.DatasetSchema;
 import io.vcaps.spark.Sessions;
 import org.apache.hadoop.fs.FileSystem;

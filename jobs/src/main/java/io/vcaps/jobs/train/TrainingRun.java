@@ -1,7 +1,8 @@
 package io.vcaps.jobs.train;
 
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ModelShapes;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.etl.DatasetSchema;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.fs.Path;
@@ -81,7 +82,11 @@ public final class TrainingRun {
             }
             workers = settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
             frequency = settings.averagingFrequency();
-            ModelShapes.check(config, data.shape(), data.path());
+            try {
+                ModelShapes.check(config, data.shape());
+            } catch (IllegalArgumentException e) {
+                throw new JobFailure("dataset " + data.path() + " has " + e.getMessage(), e);
+            }
             try {
                 master = VcnModel.create(config, data.shape(), data.entities(), DataType.FLOAT);
             } catch (RuntimeException e) {
@@ -226,7 +231,7 @@ public final class TrainingRun {
                         progress(rounds, epoch, perRound, scale, nonFinite, workers, frequency, config, data,
                                 elapsedBefore + (System.nanoTime() - begin) / 1e9));
             }
-            run.writeAtomically(RunDirectory.MODEL, out -> io.vcaps.core.model.ModelBundle.write(master, out));
+            run.writeAtomically(RunDirectory.MODEL, out -> io.vcaps.core.bundle.ModelBundle.write(master, out));
             Map<String, Object> eval = evalFields(result, epoch, true);
             eval.remove("final");
             eval.put("round", rounds);

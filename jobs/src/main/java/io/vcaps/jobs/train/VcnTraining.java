@@ -1,10 +1,10 @@
 package io.vcaps.jobs.train;
 
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.StepLosses;
-import io.vcaps.core.model.TrainingStep;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.StepLosses;
+import io.vcaps.core.vcn.TrainingStep;
+import io.vcaps.core.vcn.VcnModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.ImageShape;
-import io.vcaps.core.model.ModelBundle;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.core.model.ModelBundle;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.Vcaps;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.batch.PngImages;

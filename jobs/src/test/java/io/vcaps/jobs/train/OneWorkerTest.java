@@ -2,8 +2,8 @@ package io.vcaps.jobs.train;
 
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.model.TrainingStep;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.vcn.TrainingStep;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.etl.DatasetSchema;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -3,8 +3,8 @@ package io.vcaps.jobs.train;
 import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.core.model.ModelBundle;
-import io.vcaps.core.model.VcnModel;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,0 +1,130 @@
+package io.vcaps.core.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.VcnModel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * One zip file holding a whole {@link VcnModel}: {@code bundle.json} (format version, image shape, entity names,
+ * configuration as HOCON, provenance) and E, G and D each in DL4J's own {@code ModelSerializer} format
+ * ({@code encoder.zip}, {@code generator.zip}, {@code discriminator.zip}, with updater state, written and read by
+ * {@link NetworkFiles}), so plain DL4J can load any of them. Nothing is read by Java deserialization.
+ */
+public final class ModelBundle {
+
+    public static final int FORMAT_VERSION = 1;
+    private static final String HEADER = "bundle.json";
+    private static final String[] NETWORKS = {"encoder.zip", "generator.zip", "discriminator.zip"};
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelBundle() {
+    }
+
+    public static void write(VcnModel model, OutputStream out) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        ObjectNode header = JSON.createObjectNode();
+        header.put("format", "vcaps-bundle");
+        header.put("version", FORMAT_VERSION);
+        header.putObject("shape").put("height", model.shape().height()).put("width", model.shape().width())
+                .put("channels", model.shape().channels());
+        header.putPOJO("entities", model.entityNames());
+        header.put("config", model.config().toHocon());
+        header.set("provenance", JSON.valueToTree(model.provenance()));
+        zip.putNextEntry(new ZipEntry(HEADER));
+        zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(header));
+        zip.closeEntry();
+        MultiLayerNetwork[] nets = {model.encoder(), model.generator(), model.discriminator()};
+        for (int i = 0; i < nets.length; i++) {
+            ByteArrayOutputStream network = new ByteArrayOutputStream();
+            NetworkFiles.write(nets[i], network);
+            NetworkFiles.stored(zip, NETWORKS[i], network.toByteArray());
+        }
+        zip.finish();
+        zip.flush();
+    }
+
+    /**
+     * Reads a bundle, checking its format version and that its networks fit its image shape.
+     *
+     * @param where names the source in error messages
+     */
+    public static VcnModel read(InputStream in, String where) throws IOException {
+        return read(in, where, true);
+    }
+
+    /**
+     * Reads a bundle as {@link #read(InputStream, String)} does, but leaves the networks' optimiser state fresh:
+     * for classification and synthesis, which never take a training step.
+     */
+    public static VcnModel readForInference(InputStream in, String where) throws IOException {
+        return read(in, where, false);
+    }
+
+    private static VcnModel read(InputStream in, String where, boolean updaterState) throws IOException {
+        Map<String, byte[]> entries;
+        try {
+            entries = NetworkFiles.entries(in);
+        } catch (IOException e) {
+            throw new IOException(where + " is not a readable vcaps bundle: " + e.getMessage(), e);
+        }
+        byte[] headerBytes = entries.get(HEADER);
+        if (headerBytes == null) {
+            throw new IOException(where + " is not a vcaps bundle: it has no " + HEADER
+                    + (entries.isEmpty() ? " (not a zip file, or empty)" : " (entries: " + entries.keySet() + ")"));
+        }
+        JsonNode header = JSON.readTree(headerBytes);
+        if (!"vcaps-bundle".equals(header.path("format").asText())) {
+            throw new IOException(where + ": " + HEADER + " does not describe a vcaps bundle");
+        }
+        int version = header.path("version").asInt(-1);
+        if (version != FORMAT_VERSION) {
+            throw new IOException(where + ": bundle format version " + version + ", this vcaps reads version "
+                    + FORMAT_VERSION);
+        }
+        ImageShape shape = new ImageShape(header.path("shape").path("height").asInt(),
+                header.path("shape").path("width").asInt(), header.path("shape").path("channels").asInt());
+        List<String> entities = new ArrayList<>();
+        header.path("entities").forEach(n -> entities.add(n.asText()));
+        VcnConfig config = VcnConfig.parse(header.path("config").asText(), where + " (bundle configuration)");
+        Provenance provenance = JSON.treeToValue(header.path("provenance"), Provenance.class);
+        MultiLayerNetwork[] nets = new MultiLayerNetwork[NETWORKS.length];
+        for (int i = 0; i < NETWORKS.length; i++) {
+            byte[] bytes = entries.get(NETWORKS[i]);
+            if (bytes == null) {
+                throw new IOException(where + ": bundle lacks " + NETWORKS[i]);
+            }
+            nets[i] = NetworkFiles.read(bytes, updaterState);
+        }
+        long encoderInputs = nets[0].getLayerWiseConfigurations().getConf(0).getLayer() instanceof
+                org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNIn() : -1;
+        if (encoderInputs != shape.pixels()) {
+            throw new IOException(where + ": the encoder reads " + encoderInputs + " values per image but the bundle"
+                    + " declares images of " + shape + " (" + shape.pixels() + ")");
+        }
+        return new VcnModel(config, shape, entities, nets[0], nets[1], nets[2], provenance);
+    }
+
+    /** The bundle's header fields as a map, for reports. */
+    public static Map<String, Object> describe(VcnModel model) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("shape", model.shape().toString());
+        out.put("entities", model.entityNames());
+        out.put("provenance", model.provenance());
+        return out;
+    }
+}

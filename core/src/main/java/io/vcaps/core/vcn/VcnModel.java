@@ -1,0 +1,169 @@
+package io.vcaps.core.vcn;
+
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.bundle.Provenance;
+import io.vcaps.core.config.VcnConfig;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A Variational Capsule Network: encoder E, generator G and discriminator D with the configuration, entity names,
+ * image shape and provenance that made them. Inference: {@link #classify}, {@link #reconstruct},
+ * {@link #synthesise}, {@link #traverse}. Training: {@link TrainingStep}. Saved and loaded by {@link ModelBundle}.
+ */
+public final class VcnModel {
+
+    private final VcnConfig config;
+    private final ImageShape shape;
+    private final List<String> entityNames;
+    private final MultiLayerNetwork encoder;
+    private final MultiLayerNetwork generator;
+    private final MultiLayerNetwork discriminator;
+    private Provenance provenance;
+
+    public VcnModel(VcnConfig config, ImageShape shape, List<String> entityNames, MultiLayerNetwork encoder,
+            MultiLayerNetwork generator, MultiLayerNetwork discriminator, Provenance provenance) {
+        this.config = config;
+        this.shape = shape;
+        this.entityNames = List.copyOf(entityNames);
+        this.encoder = encoder;
+        this.generator = generator;
+        this.discriminator = discriminator;
+        this.provenance = provenance;
+    }
+
+    /** A freshly initialised model (float32 unless told otherwise). */
+    public static VcnModel create(VcnConfig config, ImageShape shape, List<String> entityNames, DataType dataType) {
+        if (entityNames.size() < 2) {
+            throw new IllegalArgumentException("a model needs at least two entities, got " + entityNames);
+        }
+        Nd4j.getRandom().setSeed(config.seed());
+        int k = entityNames.size();
+        return new VcnModel(config, shape, entityNames,
+                Networks.encoder(config, shape, k, dataType),
+                Networks.generator(config, shape, k, dataType),
+                Networks.discriminator(config, shape, dataType),
+                Provenance.untrained(config.seed()));
+    }
+
+    public Classification classify(INDArray images) {
+        return Classification.of(capsules(images).kl(), config.presenceThreshold());
+    }
+
+    /** Reconstructions [B, H*W*C] from the capsule means, masked by the predicted entities. */
+    public INDArray reconstruct(INDArray images) {
+        VariationalCapsules capsules = capsules(images);
+        Classification predicted = Classification.of(capsules.kl(), config.presenceThreshold());
+        INDArray mask = Nd4j.zeros(dataType(), images.size(0), entities());
+        for (int b = 0; b < predicted.size(); b++) {
+            mask.putScalar(b, predicted.predicted()[b], 1.0);
+        }
+        return decode(VariationalCapsules.mask(capsules.mean(), mask));
+    }
+
+    /**
+     * {@code count} images of the entity set {@code entities}: z_k ~ N(0, t^2 I) for k in the set, 0 elsewhere.
+     * Image i's noise derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large
+     * synthesis gives the same images as the whole.
+     *
+     * @return images [count, H*W*C] in [0, 1] and their latent vectors [count, K*D]
+     */
+    public Synthesis synthesise(int[] entities, int count, long seed, double temperature, long firstIndex) {
+        int d = latentDim();
+        double[][] z = new double[count][entities() * d];
+        for (int i = 0; i < count; i++) {
+            SplittableRandom noise = new SplittableRandom(mix(seed, entities[0], firstIndex + i));
+            for (int entity : entities) {
+                for (int j = 0; j < d; j++) {
+                    z[i][entity * d + j] = temperature * noise.nextGaussian();
+                }
+            }
+        }
+        INDArray latent = Nd4j.create(z).castTo(dataType());
+        return new Synthesis(decode(latent), latent);
+    }
+
+    /** Images [steps, H*W*C] varying dimension {@code dimension} of {@code entity}'s capsule across [-3, 3]. */
+    public INDArray traverse(int entity, int dimension, int steps) {
+        INDArray latent = Nd4j.zeros(dataType(), steps, (long) entities() * latentDim());
+        for (int s = 0; s < steps; s++) {
+            latent.putScalar(s, (long) entity * latentDim() + dimension, -3.0 + 6.0 * s / Math.max(steps - 1, 1));
+        }
+        return decode(latent);
+    }
+
+    /** Images and the latent vectors they were decoded from. */
+    public record Synthesis(INDArray images, INDArray latent) {
+    }
+
+    VariationalCapsules capsules(INDArray images) {
+        checkImages(images);
+        return new VariationalCapsules(encoder.output(images.castTo(dataType()), false), entities(), latentDim());
+    }
+
+    private INDArray decode(INDArray masked) {
+        return generator.output(masked, false);
+    }
+
+    private void checkImages(INDArray images) {
+        if (images.rank() != 2 || images.size(1) != shape.pixels()) {
+            throw new IllegalArgumentException("expected images [batch, " + shape.pixels() + "] (" + shape
+                    + " HWC), got " + java.util.Arrays.toString(images.shape()));
+        }
+    }
+
+    private static long mix(long seed, long entity, long index) {
+        long h = seed * 0x9E3779B97F4A7C15L + entity;
+        h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + index;
+        return h ^ (h >>> 29);
+    }
+
+    public VcnConfig config() {
+        return config;
+    }
+
+    public ImageShape shape() {
+        return shape;
+    }
+
+    public List<String> entityNames() {
+        return entityNames;
+    }
+
+    public int entities() {
+        return entityNames.size();
+    }
+
+    public int latentDim() {
+        return config.encoder().latentDim();
+    }
+
+    public DataType dataType() {
+        return encoder.params().dataType();
+    }
+
+    public MultiLayerNetwork encoder() {
+        return encoder;
+    }
+
+    public MultiLayerNetwork generator() {
+        return generator;
+    }
+
+    public MultiLayerNetwork discriminator() {
+        return discriminator;
+    }
+
+    public Provenance provenance() {
+        return provenance;
+    }
+
+    public void setProvenance(Provenance provenance) {
+        this.provenance = provenance;
+    }
+}

@@ -1,0 +1,128 @@
+package io.vcaps.core.vcn;
+
+import io.vcaps.core.GradientChecks;
+import io.vcaps.core.config.VcnConfig;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.function.DoubleSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Finite-difference checks, in double precision, of the model's losses and of the paths between networks: the
+ * variational heads' KL with the margin loss, the sample-and-mask path, the generator under the reconstruction
+ * loss, D's parameters under L_D, and the generator's input under L_adv through D and G.
+ */
+class ModelGradientTest {
+
+    private static final ImageShape SHAPE = new ImageShape(8, 8, 1);
+    private static final int K = 3;
+    private static final int D = 2;
+
+    private static VcnConfig small() {
+        return VcnConfig.parse("""
+                vcaps.model { generator { channels = 4 }, discriminator { channels = [2, 3] }, latent-dim = 2 }
+                """, "test");
+    }
+
+    private static INDArray targets(int batch) {
+        INDArray t = Nd4j.zeros(DataType.DOUBLE, batch, K);
+        for (int b = 0; b < batch; b++) {
+            t.putScalar(b, b % K, 1.0);
+        }
+        return t;
+    }
+
+    /**
+     * Zero biases over dead ReLU inputs put pre-activations exactly on ReLU's kink, where a central difference
+     * sees half a slope; a small random shift of every parameter moves them off it.
+     */
+    private static void awayFromKinks(MultiLayerNetwork net) {
+        net.params().addi(Nd4j.randn(DataType.DOUBLE, net.params().shape()).muli(0.1));
+    }
+
+    @Test
+    void marginLossOnKlAndSampleAndMaskHaveExactGradients() {
+        int batch = 4;
+        Nd4j.getRandom().setSeed(3);
+        INDArray encoded = Nd4j.randn(DataType.DOUBLE, batch, K * 2 * D).muli(2);
+        INDArray t = targets(batch);
+        INDArray projection = Nd4j.randn(DataType.DOUBLE, batch, K * D);
+        double mPlus = 0.5;
+        double mMinus = 6;
+        DoubleSupplier loss = () -> {
+            VariationalCapsules c = new VariationalCapsules(encoded, K, D);
+            double margin = Losses.margin(c.kl(), t, mPlus, mMinus, 0.5).value();
+            INDArray z = c.sample(Nd4j.getRandomFactory().getNewRandomInstance(99));
+            return margin + VariationalCapsules.mask(z, t).mul(projection).sumNumber().doubleValue();
+        };
+        VariationalCapsules c = new VariationalCapsules(encoded, K, D);
+        Losses.Term margin = Losses.margin(c.kl(), t, mPlus, mMinus, 0.5);
+        c.sample(Nd4j.getRandomFactory().getNewRandomInstance(99));
+        INDArray analytic = c.backward(projection, t, margin.gradient());
+        GradientChecks.check("heads, KL, margin, sample, mask", encoded, analytic, loss, 1000, 5);
+    }
+
+    @Test
+    void klIsZeroAtThePriorAndPositiveElsewhere() {
+        INDArray prior = Nd4j.zeros(DataType.DOUBLE, 1, K * 2 * D);
+        assertEquals(0.0, new VariationalCapsules(prior, K, D).kl().sumNumber().doubleValue(), 1e-12);
+        INDArray shifted = prior.dup();
+        shifted.putScalar(0, 0, 2.0);
+        assertEquals(2.0, new VariationalCapsules(shifted, K, D).kl().getDouble(0, 0), 1e-12);
+    }
+
+    @Test
+    void generatorUnderReconstructionLossHasExactGradients() {
+        VcnConfig config = small();
+        MultiLayerNetwork g = Networks.generator(config, SHAPE, K, DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(5);
+        awayFromKinks(g);
+        INDArray z = VariationalCapsules.mask(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3));
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 3, SHAPE.pixels());
+        DoubleSupplier loss = () -> Losses.reconstruction(x, g.output(z, true)).value();
+        Losses.Term rec = Losses.reconstruction(x, TrainingStep.forward(g, z));
+        Pair<Gradient, INDArray> grads = TrainingStep.backward(g, rec.gradient(), true);
+        GradientChecks.check("generator parameters", g.params(), grads.getFirst().gradient().dup(), loss, 400, 6);
+        GradientChecks.check("generator input", z, grads.getSecond().dup(), loss, 100, 7);
+    }
+
+    @Test
+    void discriminatorParametersUnderLdHaveExactGradients() {
+        MultiLayerNetwork d = Networks.discriminator(small(), SHAPE, DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(8);
+        INDArray images = Nd4j.rand(DataType.DOUBLE, 6, SHAPE.pixels());
+        DoubleSupplier loss = () -> {
+            INDArray s = d.output(images, true);
+            return Losses.discriminator(s.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()),
+                    s.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all())).value();
+        };
+        INDArray s = TrainingStep.forward(d, images);
+        Losses.Term term = Losses.discriminator(s.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()),
+                s.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all()));
+        INDArray analytic = TrainingStep.backward(d, term.gradient(), false).getFirst().gradient().dup();
+        GradientChecks.check("discriminator parameters under L_D", d.params(), analytic, loss, 400, 9);
+    }
+
+    @Test
+    void generatorInputUnderAdversarialLossHasExactGradients() {
+        VcnConfig config = small();
+        MultiLayerNetwork g = Networks.generator(config, SHAPE, K, DataType.DOUBLE);
+        MultiLayerNetwork d = Networks.discriminator(config, SHAPE, DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(10);
+        INDArray z = VariationalCapsules.mask(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3));
+        DoubleSupplier loss = () -> Losses.adversarial(d.output(g.output(z, true), true)).value();
+        INDArray fakes = TrainingStep.forward(g, z);
+        Losses.Term adv = Losses.adversarial(TrainingStep.forward(d, fakes));
+        INDArray dFakes = TrainingStep.backward(d, adv.gradient(), true).getSecond();
+        INDArray dz = TrainingStep.backward(g, dFakes, true).getSecond().dup();
+        GradientChecks.check("generator input under L_adv", z, dz, loss, 100, 11);
+    }
+}
