@@ -1,13 +1,19 @@
 package io.vcaps.etl;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.vcaps.dataset.DatasetSchema;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes a source's outcomes as a dataset folder in one pass over the source: the images as Parquet
@@ -28,7 +34,7 @@ public final class DatasetWriter {
                     counts.add(outcome);
                     return outcome instanceof ImageRecord;
                 })
-                .map(outcome -> DatasetSchema.toInternalRow((ImageRecord) outcome));
+                .map(outcome -> toInternalRow((ImageRecord) outcome));
         // Internal rows, not Rows: the Row encoder would convert each row once more and, on its first use in a
         // JVM, initialise Scala runtime reflection (about 1,400 classes, seconds of a short job). The method is
         // package-private in Scala (so public to Java) and stable across Spark 3 releases.
@@ -43,7 +49,7 @@ public final class DatasetWriter {
 
         List<Row> rejects = new ArrayList<>();
         for (Reject reject : counts.value().rejectList()) {
-            rejects.add(DatasetSchema.toRow(reject));
+            rejects.add(toRow(reject));
         }
         // One file, written even when empty so that the table always carries its schema.
         spark.createDataFrame(rejects, DatasetSchema.REJECTS)
@@ -52,5 +58,16 @@ public final class DatasetWriter {
                 .mode(SaveMode.ErrorIfExists)
                 .parquet(new Path(dataset, DatasetSchema.REJECTS_DIR).toString());
         return counts.value();
+    }
+
+    /** {@code r} in Spark's internal form, matching {@link DatasetSchema#IMAGES}. */
+    private static InternalRow toInternalRow(ImageRecord r) {
+        return new GenericInternalRow(new Object[] {UTF8String.fromString(r.id()), UTF8String.fromString(r.split()), r.label(),
+            UTF8String.fromString(r.labelName()), UnsafeArrayData.fromPrimitiveArray(r.labels()), r.height(), r.width(), r.channels(),
+            r.pixels()});
+    }
+
+    private static Row toRow(Reject r) {
+        return RowFactory.create(r.path(), r.stage(), r.reason(), r.detail());
     }
 }

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
 import org.apache.spark.sql.SparkSession;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;

@@ -1,6 +1,8 @@
 package io.vcaps.etl;
 
 import java.util.concurrent.Callable;
+import io.vcaps.dataset.DatasetMetadata;
+import io.vcaps.dataset.DatasetSchema;
 import org.apache.spark.sql.SparkSession;
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.OutputMode;
@@ -66,7 +68,7 @@ public final class EtlJob implements Callable<Integer> {
     public Integer call() throws Exception {
         EtlRequest request;
         try {
-            request = new EtlRequest(source, input, attributes, output, new ImageShape(height, width, channels),
+            request = new EtlRequest(source, input, attributes, output, EtlRequest.shape(height, width, channels),
                     testFraction, mode, maxPixels, maxFileBytes, partitions);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

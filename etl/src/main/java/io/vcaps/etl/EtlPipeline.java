@@ -1,7 +1,8 @@
 package io.vcaps.etl;
 
-import java.io.FileNotFoundException;
-import java.io.IOException;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
+import io.vcaps.dataset.DatasetSchema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -11,6 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One ETL run: checks the input and output, reads the source on the executors, writes the dataset
@@ -40,7 +50,7 @@ public final class EtlPipeline {
             };
             spark.sparkContext().setJobDescription("vcaps etl " + request.source().key() + " " + input);
             DatasetCounts counts = DatasetWriter.write(spark, data.outcomes(), output.staging());
-            DatasetMetadata metadata = DatasetMetadata.of(new DatasetMetadata.Source(request.source().key(), input, attributes),
+            DatasetMetadata metadata = metadata(new DatasetMetadata.Source(request.source().key(), input, attributes),
                     request.shape(), data, request.testFraction(), counts);
             metadata.write(conf, output.staging());
             output.commit();
@@ -50,6 +60,29 @@ public final class EtlPipeline {
         } finally {
             spark.sparkContext().setJobDescription(null);
         }
+    }
+
+    /** The {@code _vcaps.json} of a dataset just written from {@code source} with {@code counts}. */
+    private static DatasetMetadata metadata(DatasetMetadata.Source source, ImageShape shape, SourceData data, Double testFraction, DatasetCounts counts) {
+        List<String> entities = data.entities();
+        if (entities == null) {
+            entities = new ArrayList<>();
+            for (int i = 0; i <= counts.maxLabel(); i++) {
+                entities.add(Integer.toString(i));
+            }
+        }
+        Map<String, DatasetMetadata.SplitCounts> perSplit = new LinkedHashMap<>();
+        for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
+            Map<String, Long> perEntity = new LinkedHashMap<>();
+            for (int i = 0; i < entities.size(); i++) {
+                perEntity.put(entities.get(i), counts.images(split, i));
+            }
+            perSplit.put(split, new DatasetMetadata.SplitCounts(counts.images(split), perEntity));
+        }
+        DatasetMetadata.Split split = new DatasetMetadata.Split(data.splitMethod(), "hash".equals(data.splitMethod()) ? testFraction : null);
+        return new DatasetMetadata(DatasetMetadata.SCHEMA_VERSION, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source, shape,
+                data.multiLabel(), List.copyOf(entities), split, perSplit,
+                new DatasetMetadata.Rejects(counts.rejects(), new LinkedHashMap<>(counts.rejectsByReason()), new LinkedHashMap<>(counts.rejectsByStage())));
     }
 
     private static String requireExists(Configuration conf, String location, String what) throws IOException {

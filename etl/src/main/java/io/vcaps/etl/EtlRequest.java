@@ -1,5 +1,6 @@
 package io.vcaps.etl;
 
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.spark.OutputMode;
 
 /**
@@ -16,11 +17,14 @@ public record EtlRequest(SourceKind source, String input, String attributes, Str
                          double testFraction, OutputMode mode, long maxPixels, long maxFileBytes, int partitions) {
     public static final double DEFAULT_TEST_FRACTION = 0.1;
     public static final long DEFAULT_MAX_FILE_BYTES = 256L << 20;
+    /** The largest height or width accepted. */
+    public static final int MAX_SIDE = 4096;
 
     public EtlRequest {
         if (source == null || input == null || output == null || shape == null || mode == null) {
             throw new IllegalArgumentException("source, input, output, shape and mode are required");
         }
+        shape(shape.height(), shape.width(), shape.channels());
         if ((source == SourceKind.ATTRIBUTES) != (attributes != null)) {
             throw new IllegalArgumentException(source == SourceKind.ATTRIBUTES
                     ? "the attributes source needs an attribute file (--attributes)"
@@ -38,5 +42,17 @@ public record EtlRequest(SourceKind source, String input, String attributes, Str
     public static EtlRequest of(SourceKind source, String input, String attributes, String output, ImageShape shape, OutputMode mode) {
         return new EtlRequest(source, input, attributes, output, shape, DEFAULT_TEST_FRACTION, mode,
                 ImageDecoder.DEFAULT_MAX_PIXELS, DEFAULT_MAX_FILE_BYTES, 0);
+    }
+
+    /** The shape every image is converted to, checked in the terms of the command line's options. */
+    public static ImageShape shape(int height, int width, int channels) {
+        if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE) {
+            throw new IllegalArgumentException("image height and width must be between 1 and " + MAX_SIDE + ", got "
+                    + height + "x" + width);
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+        }
+        return new ImageShape(height, width, channels);
     }
 }

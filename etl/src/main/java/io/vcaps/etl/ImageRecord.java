@@ -1,5 +1,7 @@
 package io.vcaps.etl;
 
+import io.vcaps.dataset.DatasetSchema;
+
 /**
  * One good image, as written: a row of the dataset (see {@link DatasetSchema#IMAGES}).
  *

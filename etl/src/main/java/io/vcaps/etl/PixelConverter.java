@@ -1,5 +1,7 @@
 package io.vcaps.etl;
 
+import io.vcaps.core.vcn.ImageShape;
+
 import java.awt.color.ColorSpace;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;

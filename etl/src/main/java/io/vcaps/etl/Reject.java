@@ -1,5 +1,7 @@
 package io.vcaps.etl;
 
+import io.vcaps.dataset.DatasetSchema;
+
 /**
  * One rejected input, as written to {@code _rejects} (see {@link DatasetSchema#REJECTS}).
  *

@@ -1,5 +1,7 @@
 package io.vcaps.etl;
 
+import io.vcaps.dataset.DatasetSchema;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

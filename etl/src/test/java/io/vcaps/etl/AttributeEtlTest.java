@@ -3,6 +3,8 @@ package io.vcaps.etl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.spark.OutputMode;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.OutputMode;
 import java.nio.file.Files;

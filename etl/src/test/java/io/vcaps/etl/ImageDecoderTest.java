@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.time.Duration;
+import io.vcaps.core.vcn.ImageShape;
 import org.junit.jupiter.api.Test;
 
 /** Decoding real encoded files and converting them to target shapes, pixel by pixel. */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.spark.OutputMode;
 import java.nio.file.Files;
 import java.nio.file.Path;

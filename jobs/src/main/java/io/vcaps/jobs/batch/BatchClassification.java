@@ -3,7 +3,9 @@ package io.vcaps.jobs.batch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.jobs.train.WorkerThreads;
+import io.vcaps.dataset.LabelledImages;
+import io.vcaps.spark.HadoopFiles;
+import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
@@ -56,14 +58,14 @@ public final class BatchClassification {
                 long rows;
                 if (input.labelled()) {
                     int k = model.entities();
-                    evaluation = SideFiles.parquet(spark, output.staging())
+                    evaluation = HadoopFiles.parquet(spark, output.staging())
                             .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
                                     ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL, ClassificationSchema.LABELS)
                             .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
                     rows = evaluation.rows();
                     writeEvaluation(output, request, bundle, evaluation);
                 } else {
-                    rows = SideFiles.parquet(spark, output.staging()).count();
+                    rows = HadoopFiles.parquet(spark, output.staging()).count();
                 }
                 output.commit();
                 return new Result(rows, bundle.id(), evaluation);
@@ -85,12 +87,12 @@ public final class BatchClassification {
         report.putAll(evaluation.report(model.entityNames()));
         Path dir = output.staging();
         Configuration conf = output.fileSystem().getConf();
-        SideFiles.write(conf, new Path(dir, ClassificationSchema.EVAL_FILE), JSON.writeValueAsBytes(report));
+        HadoopFiles.write(conf, new Path(dir, ClassificationSchema.EVAL_FILE), JSON.writeValueAsBytes(report));
         if (evaluation.singleLabel()) {
             String title = String.format(Locale.ROOT, "Confusion matrix: accuracy %.2f%% of %d images (bundle %s)",
                     100 * evaluation.accuracy(), evaluation.rows(), bundle.id());
             byte[] png = ConfusionChart.png(evaluation.confusion(), model.entityNames(), title);
-            SideFiles.write(conf, new Path(dir, ClassificationSchema.CONFUSION_FILE), png);
+            HadoopFiles.write(conf, new Path(dir, ClassificationSchema.CONFUSION_FILE), png);
         }
         if (evaluation.rows() == 0) {
             throw new JobFailure("the dataset at " + request.data() + " has label columns but no labelled rows");

@@ -2,18 +2,17 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.commons.io.IOUtils;
 
 /**
  * A model bundle read once on the driver: its bytes (what executors get, by broadcast), its id (the first 16 hex
@@ -34,9 +33,7 @@ public record Bundle(String path, byte[] bytes, String id, VcnModel model) {
             if (fs.getFileStatus(file).isDirectory()) {
                 throw new JobFailure("model bundle " + path + " is a directory, not a bundle file");
             }
-            try (InputStream in = fs.open(file)) {
-                bytes = IOUtils.toByteArray(in);
-            }
+            bytes = HadoopFiles.read(conf, file);
         } catch (FileNotFoundException e) {
             throw new JobFailure("model bundle not found: " + path, e);
         } catch (IOException e) {

@@ -2,7 +2,8 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.jobs.train.WorkerThreads;
+import io.vcaps.spark.HadoopFiles;
+import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -57,7 +59,7 @@ public final class MassSynthesis {
                 String pngDir = request.png() ? new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString() : null;
                 JavaRDD<Row> rows = spark.range(0, total, 1, request.partitions()).toJavaRDD()
                         .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(), request.seed(),
-                                request.temperature(), pngDir, new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+                                request.temperature(), pngDir, new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
                                 WorkerThreads.plan(spark.sparkContext(), request.partitions())));
                 spark.createDataFrame(rows, SynthesisSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         // Every id, latent vector and image differs: Parquet's dictionary would only fall back.
@@ -107,7 +109,7 @@ public final class MassSynthesis {
         int count = (int) Math.min(SHEET_IMAGES, perEntity);
         int columns = (int) Math.ceil(Math.sqrt(count));
         ImageShape shape = model.shape();
-        List<Row> first = SideFiles.parquet(spark, output.staging())
+        List<Row> first = HadoopFiles.parquet(spark, output.staging())
                 .where(functions.col(SynthesisSchema.INDEX).lt(count))
                 .select(SynthesisSchema.ENTITY, SynthesisSchema.INDEX, SynthesisSchema.PIXELS)
                 .collectAsList();
@@ -150,6 +152,6 @@ public final class MassSynthesis {
     }
 
     private static void write(CommittedOutput output, String dir, String stem, byte[] png) throws IOException {
-        SideFiles.write(output.fileSystem().getConf(), new Path(new Path(output.staging(), dir), stem + ".png"), png);
+        HadoopFiles.write(output.fileSystem().getConf(), new Path(new Path(output.staging(), dir), stem + ".png"), png);
     }
 }

@@ -2,7 +2,9 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.jobs.train.WorkerThreads;
+import io.vcaps.dataset.LabelledImages;
+import io.vcaps.dataset.Pixels;
+import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.JobFailure;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -78,14 +80,8 @@ final class Scorer implements FlatMapFunction<Iterator<Row>, Row> {
         float[] x = new float[batch.size() * pixels];
         for (int b = 0; b < batch.size(); b++) {
             Row row = batch.get(b);
-            byte[] p = (byte[]) row.get(LabelledImages.PIXELS);
-            if (p.length != pixels) {
-                throw new JobFailure("image " + row.getString(LabelledImages.ID) + " has " + p.length
-                        + " bytes of pixels; the model reads " + model.shape() + " = " + pixels);
-            }
-            for (int i = 0, o = b * pixels; i < pixels; i++) {
-                x[o + i] = (p[i] & 0xff) / 255f;
-            }
+            Pixels.toUnit(row.getString(LabelledImages.ID), (byte[]) row.get(LabelledImages.PIXELS), model.shape(), x,
+                    b * pixels);
             checkLabels(row, k);
         }
         INDArray images = Nd4j.create(x, new long[] {batch.size(), pixels}, DataType.FLOAT);

@@ -2,7 +2,8 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.jobs.train.WorkerThreads;
+import io.vcaps.spark.HadoopFiles;
+import io.vcaps.spark.WorkerThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,12 +42,12 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private final long seed;
     private final double temperature;
     private final String pngDir;
-    private final HadoopConf conf;
+    private final SerializableConfiguration conf;
     private final int threads;
 
     /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
     Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
-            double temperature, String pngDir, HadoopConf conf, int threads) {
+            double temperature, String pngDir, SerializableConfiguration conf, int threads) {
         this.bundleId = bundleId;
         this.bundle = bundle;
         this.entities = entities;
@@ -63,7 +65,7 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         VcnModel model = ExecutorModels.get(bundleId, bundle);
         FileSystem fs = null;
         if (pngDir != null) {
-            fs = SideFiles.plain(conf.get(), new Path(pngDir));
+            fs = HadoopFiles.plain(conf.value(), new Path(pngDir));
             FileSystem opened = fs;
             org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
             if (task != null) {
@@ -171,16 +173,16 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     /** A task's PNG folders, one per entity, each created once. */
     private final class Pictures {
         private final FileSystem fs;
-        private final Map<Integer, SideFiles.Folder> folders = new HashMap<>();
+        private final Map<Integer, HadoopFiles.Folder> folders = new HashMap<>();
 
         Pictures(FileSystem fs) {
             this.fs = fs;
         }
 
-        SideFiles.Folder folder(int entity, String name) throws IOException {
-            SideFiles.Folder folder = folders.get(entity);
+        HadoopFiles.Folder folder(int entity, String name) throws IOException {
+            HadoopFiles.Folder folder = folders.get(entity);
             if (folder == null) {
-                folder = SideFiles.folder(fs, new Path(pngDir, SynthesisSchema.entityStem(entity, name)));
+                folder = HadoopFiles.folder(fs, new Path(pngDir, SynthesisSchema.entityStem(entity, name)));
                 folders.put(entity, folder);
             }
             return folder;

@@ -1,9 +1,9 @@
 package io.vcaps.jobs.batch;
 
 import io.vcaps.core.data.SyntheticDigits;
-import io.vcaps.etl.DatasetMetadata;
-import io.vcaps.etl.DatasetSchema;
-import io.vcaps.etl.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
+import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.core.vcn.ImageShape;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.jobs.batch.ClassificationSchema;
 import io.vcaps.jobs.batch.ConfusionChart;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,24 +23,24 @@ record ClassifiedResults(String path, JsonNode eval, Figure confusion) {
 
     static ClassifiedResults read(Configuration conf, String path) throws IOException {
         Path dir = new Path(path);
-        if (!StoredFiles.isDirectory(conf, dir)) {
+        if (!HadoopFiles.isDirectory(conf, dir)) {
             throw new JobFailure("classified output not found: " + path + " (a folder written by vcaps classify)");
         }
         Path evalFile = new Path(dir, ClassificationSchema.EVAL_FILE);
-        if (!StoredFiles.exists(conf, evalFile)) {
+        if (!HadoopFiles.exists(conf, evalFile)) {
             return new ClassifiedResults(path, null, null);
         }
         JsonNode eval;
         try {
-            eval = JSON.readTree(StoredFiles.read(conf, evalFile));
+            eval = JSON.readTree(HadoopFiles.read(conf, evalFile));
         } catch (IOException e) {
             throw new JobFailure("cannot read " + evalFile + " as JSON: " + e.getMessage(), e);
         }
         String caption = String.format(Locale.ROOT, "confusion matrix of %s: each cell the share of its true entity's"
                 + " images, in %%", path);
         Path picture = new Path(dir, ClassificationSchema.CONFUSION_FILE);
-        if (StoredFiles.exists(conf, picture)) {
-            return new ClassifiedResults(path, eval, new Figure("confusion.png", StoredFiles.read(conf, picture), caption));
+        if (HadoopFiles.exists(conf, picture)) {
+            return new ClassifiedResults(path, eval, new Figure("confusion.png", HadoopFiles.read(conf, picture), caption));
         }
         JsonNode matrix = eval.path("confusion");
         if (!matrix.isObject()) {

@@ -3,12 +3,11 @@ package io.vcaps.jobs.report;
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.etl.DatasetSchema;
-import io.vcaps.jobs.batch.LabelledImages;
+import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.dataset.LabelledImages;
+import io.vcaps.dataset.Pixels;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.PngImages;
-import io.vcaps.jobs.train.Example;
-import io.vcaps.jobs.train.Minibatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +16,7 @@ import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The first held-out images of a dataset (its {@code test} split, in id order) beside the model's reconstructions
@@ -39,25 +39,25 @@ final class HeldOutReconstructions {
         LabelledImages input = LabelledImages.read(spark, dataset, DatasetSchema.TEST, model.shape(),
                 model.entityNames());
         List<Row> rows = input.rows().orderBy(DatasetSchema.ID).limit(count).collectAsList();
-        List<Example> examples = new ArrayList<>();
-        List<byte[]> originals = new ArrayList<>();
-        for (Row r : rows) {
-            byte[] pixels = (byte[]) r.get(LabelledImages.PIXELS);
-            originals.add(pixels);
-            examples.add(new Example(r.getString(LabelledImages.ID), truth(r), pixels));
-        }
         ImageShape shape = model.shape();
-        INDArray images = Minibatch.of(examples, shape.pixels(), model.entities(), model.dataType()).images();
+        List<byte[]> originals = new ArrayList<>();
+        float[] x = new float[rows.size() * shape.pixels()];
+        for (int i = 0; i < rows.size(); i++) {
+            byte[] pixels = (byte[]) rows.get(i).get(LabelledImages.PIXELS);
+            originals.add(pixels);
+            Pixels.toUnit(pixels, shape.pixels(), x, i * shape.pixels());
+        }
+        INDArray images = Nd4j.create(x, new long[] {rows.size(), shape.pixels()}, 'c').castTo(model.dataType());
         Classification predicted = model.classify(images);
         INDArray reconstructions = model.reconstruct(images);
         INDArray difference = reconstructions.sub(images);
         INDArray errors = difference.muli(difference).sum(1);
 
         List<Shown> shown = new ArrayList<>();
-        for (int i = 0; i < examples.size(); i++) {
+        for (int i = 0; i < rows.size(); i++) {
             String guess = input.multiLabel() ? names(model, present(predicted.present()[i]))
                     : model.entityNames().get(predicted.predicted()[i]);
-            shown.add(new Shown(examples.get(i).id(), names(model, examples.get(i).present()), guess,
+            shown.add(new Shown(rows.get(i).getString(LabelledImages.ID), names(model, truth(rows.get(i))), guess,
                     errors.getDouble(i)));
         }
         List<byte[]> cells = new ArrayList<>(originals);

@@ -1,12 +1,12 @@
 package io.vcaps.jobs.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.jobs.batch.Bundle;
-import io.vcaps.jobs.train.RunDirectory;
+import io.vcaps.jobs.run.FinalEvaluation;
+import io.vcaps.jobs.run.MetricsLine;
+import io.vcaps.jobs.run.MetricsLog;
+import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.JobFailure;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -21,8 +21,7 @@ import org.apache.hadoop.fs.Path;
  * ({@code eval.json}), the model ({@code model.zip}), the metrics log ({@code metrics.jsonl}, optional) and the
  * names of its checkpoints. Reading fails, naming the path, when the folder, its evaluation or its model is missing.
  */
-record RunRecord(Path root, JsonNode eval, List<JsonNode> metrics, Bundle bundle, List<String> checkpoints) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+record RunRecord(Path root, FinalEvaluation eval, List<MetricsLine> metrics, Bundle bundle, List<String> checkpoints) {
 
     static RunRecord read(Configuration conf, String runDir) throws IOException {
         Path given = new Path(runDir);
@@ -44,23 +43,23 @@ record RunRecord(Path root, JsonNode eval, List<JsonNode> metrics, Bundle bundle
             throw new JobFailure("no model in run directory " + root + ": " + model + " is missing (vcaps train writes"
                     + " it when a run finishes)");
         }
-        JsonNode eval = parse(conf, evalFile);
+        FinalEvaluation eval = parse(conf, root, evalFile);
         Bundle bundle = Bundle.load(conf, model.toString());
-        return new RunRecord(root, eval, metrics(conf, new Path(root, RunDirectory.METRICS)), bundle,
+        return new RunRecord(root, eval, MetricsLog.read(conf, new Path(root, RunDirectory.METRICS)), bundle,
                 checkpoints(fs, new Path(root, RunDirectory.CHECKPOINTS)));
     }
 
     /** The lines of the metrics log of {@code type}, in order. */
-    List<JsonNode> lines(String type) {
-        return metrics.stream().filter(m -> type.equals(m.path("type").asText())).toList();
+    <T extends MetricsLine> List<T> lines(Class<T> type) {
+        return metrics.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     /** The path of the dataset the run trained on, from its id ({@code path@created}); null when not recorded. */
     String datasetPath() {
-        String id = eval.path("dataset").asText(null);
+        String id = eval.dataset();
         if (id == null) {
-            List<JsonNode> starts = lines("start");
-            id = starts.isEmpty() ? null : starts.get(starts.size() - 1).path("dataset").asText(null);
+            List<MetricsLine.Start> starts = lines(MetricsLine.Start.class);
+            id = starts.isEmpty() ? null : starts.get(starts.size() - 1).dataset();
         }
         if (id == null) {
             return null;
@@ -77,31 +76,12 @@ record RunRecord(Path root, JsonNode eval, List<JsonNode> metrics, Bundle bundle
         return id;
     }
 
-    private static JsonNode parse(Configuration conf, Path file) {
+    private static FinalEvaluation parse(Configuration conf, Path root, Path file) {
         try {
-            return JSON.readTree(StoredFiles.read(conf, file));
+            return RunDirectory.readEvaluation(conf, root);
         } catch (IOException e) {
             throw new JobFailure("cannot read " + file + " as JSON: " + e.getMessage(), e);
         }
-    }
-
-    private static List<JsonNode> metrics(Configuration conf, Path file) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        if (!StoredFiles.exists(conf, file)) {
-            return out;
-        }
-        String[] lines = new String(StoredFiles.read(conf, file), StandardCharsets.UTF_8).split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            if (lines[i].isBlank()) {
-                continue;
-            }
-            try {
-                out.add(JSON.readTree(lines[i]));
-            } catch (IOException e) {
-                throw new JobFailure("line " + (i + 1) + " of " + file + " is not JSON: " + e.getMessage(), e);
-            }
-        }
-        return out;
     }
 
     private static List<String> checkpoints(FileSystem fs, Path dir) throws IOException {

@@ -1,12 +1,15 @@
 package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.bundle.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
-import io.vcaps.jobs.batch.SideFiles;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.jobs.batch.SynthesisSchema;
-import io.vcaps.jobs.train.RunDirectory;
+import io.vcaps.jobs.run.FinalEvaluation;
+import io.vcaps.jobs.run.MetricsLine;
+import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.OutputMode;
@@ -19,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -35,6 +39,8 @@ import org.jsoup.nodes.Element;
  * input was not given or cannot be found says so in a note instead.
  */
 public final class RunReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** The page's file name in the output folder. */
     public static final String PAGE = "index.html";
     /** The output folder inside RUN_DIR when none is given. */
@@ -99,20 +105,20 @@ public final class RunReport {
     }
 
     private void summary() {
-        JsonNode eval = run.eval();
+        FinalEvaluation eval = run.eval();
         Element section = page.section("summary", "Held-out accuracy");
-        double accuracy = eval.path("accuracy").asDouble(Double.NaN);
+        double accuracy = eval.accuracy();
         Element line = section.appendElement("p").addClass("headline");
-        line.appendText("Accuracy of the " + eval.path("model").asText("last") + " model on the held-out split: ");
+        line.appendText("Accuracy of the " + Objects.requireNonNullElse(eval.model(), "last")
+                + " model on the held-out split: ");
         line.appendElement("strong").id("accuracy").attr("data-value", Double.toString(accuracy))
                 .text(Double.isFinite(accuracy) ? String.format(Locale.ROOT, "%.2f%%", 100 * accuracy) : "n/a");
         line.appendText(String.format(Locale.ROOT, " of %d images of split '%s', after round %d (epoch %s).",
-                eval.path("examples").asLong(), eval.path("split").asText("test"), eval.path("round").asLong(),
-                eval.path("epoch").asText("?")));
+                eval.examples(), Objects.requireNonNullElse(eval.split(), "test"), eval.round(), eval.epoch()));
         page.paragraph(section, "Single-label data: the share of images whose capsule with the least KL is their"
                 + " entity's. Multi-label data: the share of right present/absent decisions per entity. From "
                 + new Path(run.root(), RunDirectory.EVAL) + ":");
-        page.definitions(section, fields(eval));
+        page.definitions(section, fields(JSON.valueToTree(eval)));
     }
 
     private void training() {
@@ -121,11 +127,11 @@ public final class RunReport {
             note(section, "No " + RunDirectory.METRICS + " in " + run.root() + ": no training curves.");
             return;
         }
-        List<JsonNode> rounds = run.lines("round");
-        List<JsonNode> evals = run.lines("eval");
+        List<MetricsLine.Rounds> rounds = run.lines(MetricsLine.Rounds.class);
+        List<MetricsLine.Eval> evals = run.lines(MetricsLine.Eval.class);
         page.paragraph(section, String.format(Locale.ROOT, "%d rounds logged; mean throughput %.1f images/s. Each"
                 + " point is the example-weighted mean over a round's local steps on all workers.", rounds.size(),
-                rounds.stream().mapToDouble(r -> r.path("images_per_s").asDouble()).average().orElse(0)));
+                rounds.stream().mapToDouble(r -> finiteOrZero(r.stats().imagesPerSecond())).average().orElse(0)));
         Element grid = page.grid(section);
         List<String> off = new ArrayList<>();
         for (String term : TrainingCharts.lossTerms(rounds)) {
@@ -142,10 +148,10 @@ public final class RunReport {
             note(section, "Always 0 in this run, so not drawn (switched off by the configuration): "
                     + String.join(", ", off) + ".");
         }
-        List<JsonNode> nonFinite = run.lines("non_finite");
+        List<MetricsLine.NonFinite> nonFinite = run.lines(MetricsLine.NonFinite.class);
         if (!nonFinite.isEmpty()) {
             note(section, nonFinite.size() + " round(s) had a NaN or infinite loss or parameter and were not averaged"
-                    + " in: " + nonFinite.stream().map(n -> n.path("round").asText()).collect(Collectors.joining(", "))
+                    + " in: " + nonFinite.stream().map(n -> Long.toString(n.round())).collect(Collectors.joining(", "))
                     + ".");
         }
     }
@@ -267,12 +273,12 @@ public final class RunReport {
         if (provenance == null) {
             note(section, "The bundle records no provenance.");
         }
-        List<JsonNode> starts = run.lines("start");
+        List<MetricsLine.Start> starts = run.lines(MetricsLine.Start.class);
         if (!starts.isEmpty()) {
             section.appendElement("h3").text("Training settings");
             page.paragraph(section, "From the last 'start' line of " + RunDirectory.METRICS
                     + (starts.size() > 1 ? " (the run was resumed " + (starts.size() - 1) + " time(s))" : "") + ":");
-            page.definitions(section, fields(starts.get(starts.size() - 1)));
+            page.definitions(section, fields(JSON.valueToTree(starts.get(starts.size() - 1).fields())));
         }
         section.appendElement("h3").text("Checkpoints");
         page.paragraph(section, run.checkpoints().isEmpty() ? "none"
@@ -284,9 +290,9 @@ public final class RunReport {
     private Result save(String output) throws IOException {
         try (CommittedOutput out = CommittedOutput.begin(conf, output, OutputMode.OVERWRITE)) {
             for (Figure figure : figures) {
-                SideFiles.write(conf, new Path(out.staging(), figure.file()), figure.png());
+                HadoopFiles.write(conf, new Path(out.staging(), figure.file()), figure.png());
             }
-            SideFiles.write(conf, new Path(out.staging(), PAGE), page.html().getBytes(StandardCharsets.UTF_8));
+            HadoopFiles.write(conf, new Path(out.staging(), PAGE), page.html().getBytes(StandardCharsets.UTF_8));
             out.commit();
             return new Result(new Path(out.target(), PAGE), page.images(), List.copyOf(notes));
         }
@@ -317,6 +323,11 @@ public final class RunReport {
             out.put(field.getKey(), value.isValueNode() ? value.asText() : value.toString());
         }
         return out;
+    }
+
+    /** A number as the metrics log holds it: a non-finite one is written as null, which reads as 0. */
+    private static double finiteOrZero(double value) {
+        return Double.isFinite(value) ? value : 0;
     }
 
     private static String number(JsonNode value) {

@@ -1,13 +1,13 @@
 package io.vcaps.jobs.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.vcaps.jobs.run.MetricsLine;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
@@ -25,9 +25,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * are left out of a curve.
  */
 final class TrainingCharts {
-    /** Fields of a {@code round} line that are not loss terms. */
-    private static final Set<String> NOT_LOSSES = Set.of("type", "round", "epoch", "examples", "workers",
-            "images_per_s", "seconds", "overhead_s", "elapsed_s", "learning_rate_scale");
     private static final String KL_PREFIX = "kl_";
     private static final Map<String, String> TERMS = Map.of(
             "margin", "L_margin: margin loss on the capsules' KL",
@@ -42,12 +39,11 @@ final class TrainingCharts {
     }
 
     /** The loss terms the run logged, in the order first seen. */
-    static List<String> lossTerms(List<JsonNode> rounds) {
+    static List<String> lossTerms(List<MetricsLine.Rounds> rounds) {
         Set<String> terms = new LinkedHashSet<>();
-        for (JsonNode line : rounds) {
-            for (Iterator<String> names = line.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!NOT_LOSSES.contains(name) && !name.startsWith(KL_PREFIX)) {
+        for (MetricsLine.Rounds line : rounds) {
+            for (String name : line.stats().losses().keySet()) {
+                if (!name.startsWith(KL_PREFIX)) {
                     terms.add(name);
                 }
             }
@@ -56,43 +52,44 @@ final class TrainingCharts {
     }
 
     /** Whether {@code term} was 0 in every round that logged it: the term is switched off in the configuration. */
-    static boolean alwaysZero(List<JsonNode> rounds, String term) {
-        return rounds.stream().map(line -> line.get(term)).filter(v -> v != null && v.isNumber())
-                .allMatch(v -> v.asDouble() == 0);
+    static boolean alwaysZero(List<MetricsLine.Rounds> rounds, String term) {
+        return rounds.stream().map(line -> line.stats().losses().get(term)).filter(v -> v != null && !v.isNaN())
+                .allMatch(v -> v == 0);
     }
 
     /** A chart of {@code term} over rounds. */
-    static Figure loss(List<JsonNode> rounds, String term) {
+    static Figure loss(List<MetricsLine.Rounds> rounds, String term) {
         XYChart chart = chart(TERMS.getOrDefault(term, term), "mean over the round's examples");
-        addSeries(chart, term, rounds, term);
+        addSeries(chart, term, rounds, line -> line.stats().losses().get(term));
         chart.getStyler().setLegendVisible(false);
         return new Figure("loss-" + term.replaceAll("[^A-Za-z0-9_-]", "_") + ".png", png(chart),
                 "loss term '" + term + "' over training rounds");
     }
 
     /** Mean KL of present and of absent capsules over rounds; null when the run logged neither. */
-    static Figure kl(List<JsonNode> rounds) {
+    static Figure kl(List<MetricsLine.Rounds> rounds) {
         XYChart chart = chart("KL of capsules with the prior", "nats");
-        boolean any = addSeries(chart, "present entities", rounds, "kl_present");
-        any |= addSeries(chart, "absent entities", rounds, "kl_absent");
+        boolean any = addSeries(chart, "present entities", rounds,
+                line -> line.stats().losses().get(KL_PREFIX + "present"));
+        any |= addSeries(chart, "absent entities", rounds, line -> line.stats().losses().get(KL_PREFIX + "absent"));
         return any ? new Figure("kl.png", png(chart), "mean KL of the capsules of present and of absent entities over"
                 + " training rounds: a capsule's KL is its existence score, small means present") : null;
     }
 
     /** Held-out accuracy at each evaluation; null when there was none. */
-    static Figure accuracy(List<JsonNode> evals) {
+    static Figure accuracy(List<MetricsLine.Eval> evals) {
         XYChart chart = chart("held-out accuracy", "accuracy");
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendVisible(false);
-        return addSeries(chart, "accuracy", evals, "accuracy")
+        return addSeries(chart, "accuracy", evals, MetricsLine.Eval::accuracy)
                 ? new Figure("accuracy.png", png(chart), "held-out accuracy at each evaluation during training (the"
                         + " last on the whole test split)") : null;
     }
 
     /** Held-out reconstruction error at each evaluation; null when there was none. */
-    static Figure reconstructionError(List<JsonNode> evals) {
+    static Figure reconstructionError(List<MetricsLine.Eval> evals) {
         XYChart chart = chart("held-out reconstruction error", "squared pixel error per image");
         chart.getStyler().setLegendVisible(false);
-        return addSeries(chart, "reconstruction error", evals, "reconstruction_error")
+        return addSeries(chart, "reconstruction error", evals, MetricsLine.Eval::reconstructionError)
                 ? new Figure("reconstruction-error.png", png(chart), "held-out reconstruction error at each"
                         + " evaluation during training") : null;
     }
@@ -110,14 +107,15 @@ final class TrainingCharts {
     }
 
     /** Adds the finite values of {@code field} against {@code round}; false when there are none. */
-    private static boolean addSeries(XYChart chart, String name, List<JsonNode> lines, String field) {
+    private static <T extends MetricsLine> boolean addSeries(XYChart chart, String name, List<T> lines,
+            Function<T, Double> field) {
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
-        for (JsonNode line : lines) {
-            JsonNode value = line.get(field);
-            if (value != null && value.isNumber() && Double.isFinite(value.asDouble())) {
-                x.add(line.path("round").asDouble());
-                y.add(value.asDouble());
+        for (T line : lines) {
+            Double value = field.apply(line);
+            if (value != null && Double.isFinite(value)) {
+                x.add((double) line.round());
+                y.add(value);
             }
         }
         if (x.isEmpty()) {

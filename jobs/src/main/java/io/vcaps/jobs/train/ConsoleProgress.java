@@ -1,5 +1,8 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.averaging.Round;
+import io.vcaps.jobs.averaging.StepTotals;
+
 import java.io.PrintStream;
 import java.util.Locale;
 

@@ -2,6 +2,9 @@ package io.vcaps.jobs.train;
 
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.averaging.TrainingState;
+import io.vcaps.jobs.averaging.WorkerPool;
+import io.vcaps.spark.WorkerThreads;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.dataset.Pixels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,11 +19,7 @@ public record Minibatch(INDArray images, INDArray present) {
         float[] t = new float[positions.length * entities];
         for (int b = 0; b < positions.length; b++) {
             Example e = shard.get(positions[b]);
-            byte[] p = e.pixels();
-            int base = b * pixels;
-            for (int i = 0; i < pixels; i++) {
-                x[base + i] = (p[i] & 0xFF) / 255f;
-            }
+            Pixels.toUnit(e.pixels(), pixels, x, b * pixels);
             for (int k : e.present()) {
                 t[b * entities + k] = 1f;
             }

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.jobs.averaging.Network;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

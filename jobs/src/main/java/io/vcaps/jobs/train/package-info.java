@@ -5,3 +5,5 @@
  * {@code --resume} from checkpoints. May import core and {@code io.vcaps.spark}.
  */
 package io.vcaps.jobs.train;
+
+import io.vcaps.jobs.averaging.ParameterAveraging;

@@ -91,7 +91,7 @@ class BadInputTest {
         spark.read().parquet(fixture.dataset.toString()).drop("height").write().mode(SaveMode.ErrorIfExists)
                 .parquet(partial.toString());
         Path out = dir.resolve("out");
-        assertFails(new ClassifyJob(), out, "the dataset at " + partial + " has no column 'height'",
+        assertFails(new ClassifyJob(), out, "dataset " + partial + " lacks the column height",
                 classify(fixture.bundle.toString(), partial.toString(), out));
         String missing = dir.resolve("no-such-data").toString();
         assertFails(new ClassifyJob(), out, "no dataset at " + missing, classify(fixture.bundle.toString(), missing, out));

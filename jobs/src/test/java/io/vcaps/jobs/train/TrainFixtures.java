@@ -2,9 +2,9 @@ package io.vcaps.jobs.train;
 
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
-import io.vcaps.etl.DatasetMetadata;
-import io.vcaps.etl.DatasetSchema;
-import io.vcaps.etl.ImageShape;
+import io.vcaps.dataset.DatasetMetadata;
+import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.jobs.Vcaps;
 import io.vcaps.spark.JobCommandLine;
 import org.apache.hadoop.fs.Path;

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.spark;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,5 @@
-package io.vcaps.etl;
+package io.vcaps.dataset;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -49,16 +43,5 @@ public final class DatasetSchema {
             .add("detail", DataTypes.StringType, false);
 
     private DatasetSchema() {
-    }
-
-    /** {@code r} in Spark's internal form, matching {@link #IMAGES}. */
-    static InternalRow toInternalRow(ImageRecord r) {
-        return new GenericInternalRow(new Object[] {UTF8String.fromString(r.id()), UTF8String.fromString(r.split()), r.label(),
-            UTF8String.fromString(r.labelName()), UnsafeArrayData.fromPrimitiveArray(r.labels()), r.height(), r.width(), r.channels(),
-            r.pixels()});
-    }
-
-    static Row toRow(Reject r) {
-        return RowFactory.create(r.path(), r.stage(), r.reason(), r.detail());
     }
 }

@@ -1,9 +1,10 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.run;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -128,25 +129,15 @@ public final class RunDirectory {
         String name = String.format("round-%08d", progress.rounds());
         Path target = new Path(dir, name);
         Path staging = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
-        try {
-            fs.mkdirs(staging);
-            try (OutputStream out = fs.create(new Path(staging, MODEL), true)) {
+        HadoopFiles.writeIntoPlace(fs, staging, target, folder -> {
+            fs.mkdirs(folder);
+            try (OutputStream out = fs.create(new Path(folder, MODEL), true)) {
                 ModelBundle.write(model, out);
             }
-            try (OutputStream out = fs.create(new Path(staging, PROGRESS), true)) {
+            try (OutputStream out = fs.create(new Path(folder, PROGRESS), true)) {
                 JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress);
             }
-            if (fs.exists(target)) {
-                fs.delete(target, true);
-            }
-            if (!fs.rename(staging, target)) {
-                throw new IOException("could not rename " + staging + " to " + target);
-            }
-        } finally {
-            if (fs.exists(staging)) {
-                fs.delete(staging, true);
-            }
-        }
+        });
         List<Path> all = checkpoints();
         for (int i = 0; i < all.size() - keep; i++) {
             fs.delete(all.get(i), true);
@@ -154,25 +145,25 @@ public final class RunDirectory {
         return target;
     }
 
+    /** Writes {@code eval.json}. */
+    public void writeEvaluation(FinalEvaluation evaluation) throws IOException {
+        writeAtomically(EVAL, out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, evaluation));
+    }
+
+    /** Reads the {@code eval.json} of the run directory {@code root}. */
+    public static FinalEvaluation readEvaluation(Configuration conf, Path root) throws IOException {
+        return JSON.readValue(HadoopFiles.read(conf, new Path(root, EVAL)), FinalEvaluation.class);
+    }
+
     /** Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place. */
     public void writeAtomically(String name, Writer writer) throws IOException {
         Path target = file(name);
         Path staging = file("." + name + ".tmp-" + UUID.randomUUID());
-        try {
-            try (OutputStream out = fs.create(staging, true)) {
+        HadoopFiles.writeIntoPlace(fs, staging, target, file -> {
+            try (OutputStream out = fs.create(file, true)) {
                 writer.write(out);
             }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
-            }
-            if (!fs.rename(staging, target)) {
-                throw new IOException("could not rename " + staging + " to " + target);
-            }
-        } finally {
-            if (fs.exists(staging)) {
-                fs.delete(staging, false);
-            }
-        }
+        });
     }
 
     /** Writes to a stream. */

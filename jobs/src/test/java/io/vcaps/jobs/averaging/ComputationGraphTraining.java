@@ -1,7 +1,9 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.NetworkUtils;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.Iterator;
@@ -54,7 +56,7 @@ public final class ComputationGraphTraining implements LocalTraining<DataSet> {
     public Worker<DataSet> newWorker() {
         ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(configuration));
         graph.init();
-        List<Network> networks = List.of(Network.of(graph));
+        List<Network> networks = List.of(network(graph));
         return new Worker<>() {
             @Override
             public List<Network> networks() {
@@ -77,6 +79,25 @@ public final class ComputationGraphTraining implements LocalTraining<DataSet> {
                     graph.getConfiguration().setIterationCount(start + totals.steps());
                 }
                 return totals;
+            }
+        };
+    }
+
+    /** A {@link ComputationGraph} as parameter averaging sees it. */
+    static Network network(ComputationGraph graph) {
+        return new Network() {
+            @Override public INDArray params() { return graph.params(); }
+            @Override public INDArray updaterState() { return graph.getUpdater(true).getStateViewArray(); }
+            @Override public int iteration() { return graph.getIterationCount(); }
+            @Override public void setIteration(int n) { graph.getConfiguration().setIterationCount(n); }
+            @Override public int epoch() { return graph.getEpochCount(); }
+            @Override public void setEpoch(int n) { graph.getConfiguration().setEpochCount(n); }
+            @Override int layers() { return graph.getLayers().length; }
+            @Override Double learningRate(int layer) {
+                return NetworkUtils.getLearningRate(graph, graph.getLayers()[layer].conf().getLayer().getLayerName());
+            }
+            @Override void setLearningRate(int layer, double rate) {
+                NetworkUtils.setLearningRate(graph, graph.getLayers()[layer].conf().getLayer().getLayerName(), rate);
             }
         };
     }

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * What parameter averaging moves between the driver and the workers, as one byte array: for each network in a fixed
  * order its parameters, its optimiser state, its iteration and epoch counts, and one learning-rate scale for all.
- * The bytes are what is broadcast, returned and checkpointed; nothing else about a network travels. Arrays are
+ * The bytes are what is broadcast and returned; nothing else about a network travels. Arrays are
  * float32 or float64, little-endian, in the networks' own flat order.
  */
 public final class TrainingState implements Serializable {
@@ -152,7 +152,7 @@ public final class TrainingState implements Serializable {
         }
     }
 
-    /** The serialised form, as broadcast and checkpointed. */
+    /** The serialised form, as broadcast to and returned by the workers. */
     public byte[] bytes() {
         return bytes;
     }

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.spark;
 
 import org.apache.spark.SparkContext;
 import org.nd4j.linalg.factory.Nd4j;

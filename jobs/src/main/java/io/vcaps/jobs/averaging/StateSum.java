@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import org.nd4j.linalg.api.buffer.DataType;
 

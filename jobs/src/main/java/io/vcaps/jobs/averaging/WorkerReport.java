@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import java.io.Serializable;
 

@@ -1,6 +1,5 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.NetworkUtils;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One DL4J network as parameter averaging sees it: a flat parameter vector, a flat optimiser state (the updater's
  * state view, null for updaters without state), iteration and epoch counts, and a learning-rate scale relative to
- * the learning rates the network was built with. Wraps a {@link MultiLayerNetwork} or a {@link ComputationGraph}.
+ * the learning rates the network was built with. Wraps a {@link MultiLayerNetwork} (tests wrap a {@code ComputationGraph} too).
  */
 public abstract class Network {
 
@@ -26,24 +25,6 @@ public abstract class Network {
             @Override int layers() { return net.getnLayers(); }
             @Override Double learningRate(int layer) { return NetworkUtils.getLearningRate(net, layer); }
             @Override void setLearningRate(int layer, double rate) { NetworkUtils.setLearningRate(net, layer, rate); }
-        };
-    }
-
-    public static Network of(ComputationGraph graph) {
-        return new Network() {
-            @Override public INDArray params() { return graph.params(); }
-            @Override public INDArray updaterState() { return graph.getUpdater(true).getStateViewArray(); }
-            @Override public int iteration() { return graph.getIterationCount(); }
-            @Override public void setIteration(int n) { graph.getConfiguration().setIterationCount(n); }
-            @Override public int epoch() { return graph.getEpochCount(); }
-            @Override public void setEpoch(int n) { graph.getConfiguration().setEpochCount(n); }
-            @Override int layers() { return graph.getLayers().length; }
-            @Override Double learningRate(int layer) {
-                return NetworkUtils.getLearningRate(graph, graph.getLayers()[layer].conf().getLayer().getLayerName());
-            }
-            @Override void setLearningRate(int layer, double rate) {
-                NetworkUtils.setLearningRate(graph, graph.getLayers()[layer].conf().getLayer().getLayerName(), rate);
-            }
         };
     }
 

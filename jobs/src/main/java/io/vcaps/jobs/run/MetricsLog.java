@@ -1,6 +1,10 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vcaps.spark.HadoopFiles;
+import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -46,19 +50,47 @@ public final class MetricsLog {
         return log;
     }
 
-    /** Appends one line of {@code type} for {@code round} with {@code fields}, and rewrites the file. */
-    public void write(String type, long round, Map<String, ?> fields) throws IOException {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", type);
-        line.put("round", round);
-        fields.forEach((k, v) -> line.put(k, v instanceof Double d && !Double.isFinite(d) ? null : v));
-        lines.add(RunDirectory.JSON.writeValueAsString(line));
+    /** Appends {@code line} and rewrites the file. */
+    public void write(MetricsLine line) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("type", line.type());
+        json.put("round", line.round());
+        line.fields().forEach((k, v) -> json.put(k, v instanceof Double d && !Double.isFinite(d) ? null : v));
+        lines.add(RunDirectory.JSON.writeValueAsString(json));
         run.writeAtomically(RunDirectory.METRICS, out -> {
             for (String l : lines) {
                 out.write(l.getBytes(StandardCharsets.UTF_8));
                 out.write('\n');
             }
         });
+    }
+
+    /**
+     * The lines of the metrics log {@code file} (any Hadoop URI) that this version knows, in order; none when there
+     * is no such file. A line that is not JSON fails, naming its number.
+     */
+    public static List<MetricsLine> read(Configuration conf, Path file) throws IOException {
+        List<MetricsLine> out = new ArrayList<>();
+        if (!HadoopFiles.exists(conf, file)) {
+            return out;
+        }
+        String[] lines = new String(HadoopFiles.read(conf, file), StandardCharsets.UTF_8).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = RunDirectory.JSON.readTree(lines[i]);
+            } catch (IOException e) {
+                throw new JobFailure("line " + (i + 1) + " of " + file + " is not JSON: " + e.getMessage(), e);
+            }
+            MetricsLine line = MetricsLine.parse(node);
+            if (line != null) {
+                out.add(line);
+            }
+        }
+        return out;
     }
 
     /** The lines so far. */

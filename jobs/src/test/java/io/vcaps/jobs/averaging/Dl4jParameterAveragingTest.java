@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.data.SyntheticDigits;
@@ -56,7 +56,7 @@ class Dl4jParameterAveragingTest {
         ComputationGraph dl4j = graph(conf);
         SparkComputationGraph spark = new SparkComputationGraph(jsc, dl4j, dl4jMaster());
         ComputationGraph ours = graph(conf);
-        List<Network> networks = List.of(Network.of(ours));
+        List<Network> networks = List.of(ComputationGraphTraining.network(ours));
         TrainingState state = TrainingState.capture(networks, 1.0);
         ParameterAveraging<DataSet> averaging = new ParameterAveraging<>(jsc,
                 new ComputationGraphTraining(conf, "dl4j-restart", true), 2);
@@ -88,7 +88,7 @@ class Dl4jParameterAveragingTest {
         ParameterAveraging<DataSet> averaging = new ParameterAveraging<>(jsc,
                 new ComputationGraphTraining(conf, "carried"), 2);
         ComputationGraph start = graph(conf);
-        TrainingState state = TrainingState.capture(List.of(Network.of(start)), 1.0);
+        TrainingState state = TrainingState.capture(List.of(ComputationGraphTraining.network(start)), 1.0);
         INDArray params = start.params().dup();
         INDArray updater = updater(start).dup();
 

@@ -1,4 +1,4 @@
-package io.vcaps.etl;
+package io.vcaps.dataset;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.vcaps.core.vcn.ImageShape;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -60,29 +57,6 @@ public record DatasetMetadata(
     /** Rejected inputs: in all, per reason and per stage. */
     public record Rejects(@JsonProperty("total") long total, @JsonProperty("by_reason") Map<String, Long> byReason,
                          @JsonProperty("by_stage") Map<String, Long> byStage) {
-    }
-
-    /** The metadata of a dataset just written from {@code source} with {@code counts}. */
-    public static DatasetMetadata of(Source source, ImageShape shape, SourceData data, Double testFraction, DatasetCounts counts) {
-        List<String> entities = data.entities();
-        if (entities == null) {
-            entities = new ArrayList<>();
-            for (int i = 0; i <= counts.maxLabel(); i++) {
-                entities.add(Integer.toString(i));
-            }
-        }
-        Map<String, SplitCounts> perSplit = new LinkedHashMap<>();
-        for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
-            Map<String, Long> perEntity = new LinkedHashMap<>();
-            for (int i = 0; i < entities.size(); i++) {
-                perEntity.put(entities.get(i), counts.images(split, i));
-            }
-            perSplit.put(split, new SplitCounts(counts.images(split), perEntity));
-        }
-        Split split = new Split(data.splitMethod(), "hash".equals(data.splitMethod()) ? testFraction : null);
-        return new DatasetMetadata(SCHEMA_VERSION, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source, shape,
-                data.multiLabel(), List.copyOf(entities), split, perSplit,
-                new Rejects(counts.rejects(), new LinkedHashMap<>(counts.rejectsByReason()), new LinkedHashMap<>(counts.rejectsByStage())));
     }
 
     /** Images in all splits. */

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.run;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 

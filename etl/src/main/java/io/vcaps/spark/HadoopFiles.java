@@ -1,9 +1,6 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.spark;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
+import org.apache.commons.io.IOUtils;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -14,22 +11,73 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The files a batch job writes beside its Parquet rows (reports, pictures), and reading those rows back while they
- * are still in the hidden staging folder.
+ * The one helper for files on any Hadoop file system: small files read and written whole, the files a job writes
+ * beside its Parquet rows (reports, pictures), reading those rows back while they are still in the hidden staging
+ * folder, and renaming a file or folder written under a hidden name into place.
  */
-public final class SideFiles {
-    private SideFiles() {
+public final class HadoopFiles {
+    private HadoopFiles() {
     }
 
     /**
      * A private file system instance that writes no {@code .crc} side files (the local file system's checksums), so
      * a folder of pictures holds only pictures; the caller closes it. The shared cached instance is left as it is.
      */
-    static FileSystem plain(Configuration conf, Path under) throws IOException {
+    public static FileSystem plain(Configuration conf, Path under) throws IOException {
         FileSystem fs = FileSystem.newInstance(under.toUri(), conf);
         fs.setWriteChecksum(false);
         return fs;
+    }
+
+    public static boolean exists(Configuration conf, Path path) throws IOException {
+        return path.getFileSystem(conf).exists(path);
+    }
+
+    public static boolean isDirectory(Configuration conf, Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs.exists(path) && fs.getFileStatus(path).isDirectory();
+    }
+
+    /** The whole of {@code file}. */
+    public static byte[] read(Configuration conf, Path file) throws IOException {
+        try (InputStream in = file.getFileSystem(conf).open(file)) {
+            return IOUtils.toByteArray(in);
+        }
+    }
+
+    /** Writes a file or folder at a path it is given. */
+    @FunctionalInterface
+    public interface StagingWriter {
+        void write(Path staging) throws IOException;
+    }
+
+    /**
+     * Writes {@code staging} (a hidden name beside {@code target}, file or folder) and renames it to {@code target},
+     * replacing what is there, so that readers see the old or the new, never a torn write; {@code staging} is gone
+     * afterwards whether or not the write succeeded.
+     */
+    public static void writeIntoPlace(FileSystem fs, Path staging, Path target, StagingWriter writer)
+            throws IOException {
+        try {
+            writer.write(staging);
+            if (fs.exists(target)) {
+                fs.delete(target, true);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("could not rename " + staging + " to " + target);
+            }
+        } finally {
+            if (fs.exists(staging)) {
+                fs.delete(staging, true);
+            }
+        }
     }
 
     /** Writes {@code bytes} to {@code file}, replacing it. */
@@ -40,7 +88,7 @@ public final class SideFiles {
     }
 
     /** {@code dir}, created with its missing parents, to write files into. */
-    static Folder folder(FileSystem fs, Path dir) throws IOException {
+    public static Folder folder(FileSystem fs, Path dir) throws IOException {
         if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
             java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(dir).toUri());
             java.nio.file.Files.createDirectories(local);
@@ -54,7 +102,7 @@ public final class SideFiles {
      * Hadoop's local {@code create} takes about 3 ms a file without Hadoop's native library (permission and status
      * calls), ten times java.nio, and parsing a Hadoop path per file cost {@code generate --images png} another 7 %.
      */
-    static final class Folder {
+    public static final class Folder {
         private final FileSystem fs;
         private final Path dir;
         private final java.nio.file.Path local;
@@ -65,7 +113,7 @@ public final class SideFiles {
             this.local = local;
         }
 
-        OutputStream create(String name) throws IOException {
+        public OutputStream create(String name) throws IOException {
             return local != null ? java.nio.file.Files.newOutputStream(local.resolve(name))
                     : fs.create(new Path(dir, name), true);
         }
@@ -75,7 +123,7 @@ public final class SideFiles {
      * The Parquet rows Spark wrote into {@code dir}, read by their file names: Spark ignores a folder whose name
      * starts with a dot, such as the staging folder, with a warning, but not files named inside it.
      */
-    static Dataset<Row> parquet(SparkSession spark, Path dir) throws IOException {
+    public static Dataset<Row> parquet(SparkSession spark, Path dir) throws IOException {
         FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
         List<String> files = new ArrayList<>();
         for (FileStatus status : fs.listStatus(dir, p -> p.getName().startsWith("part-"))) {

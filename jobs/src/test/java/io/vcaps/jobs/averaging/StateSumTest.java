@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 import org.apache.commons.lang3.SerializationUtils;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.jobs.averaging;
 
 /**
  * Seeds derived from (seed, round, worker) and the like by mixing, never drawn from a generator's history, so a

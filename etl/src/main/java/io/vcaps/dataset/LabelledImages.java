@@ -1,0 +1,105 @@
+package io.vcaps.dataset;
+
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.spark.JobFailure;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An image dataset as the batch jobs and the report read it (docs/DATA.md): the rows of one split or all, checked
+ * against a model before any work: the columns it needs, its image shape, and its entities mapped onto the model's
+ * by name.
+ * Rows are selected as {@code id, pixels, label, labels}; the label columns are null-filled when the data has none
+ * and their indices are the model's.
+ */
+public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiLabel) {
+
+    /** Column order of {@link #rows()}. */
+    public static final int ID = 0;
+    public static final int PIXELS = 1;
+    public static final int LABEL = 2;
+    public static final int LABELS = 3;
+
+    /**
+     * Reads the dataset at {@code path}, keeping the rows of {@code split} (all rows when null).
+     *
+     * @param entities the model's entity names, in its order
+     */
+    public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
+            List<String> entities) {
+        ImageDataset dataset = ImageDataset.open(spark, path);
+        boolean hasLabel = dataset.has(DatasetSchema.LABEL);
+        boolean hasLabels = dataset.has(DatasetSchema.LABELS);
+        for (String column : List.of(DatasetSchema.LABEL, DatasetSchema.LABELS)) {
+            if (dataset.has(column)) {
+                dataset.requireColumns(column);
+            }
+        }
+        Dataset<Row> data = dataset.rows();
+        if (split != null) {
+            dataset.requireColumns(DatasetSchema.SPLIT);
+            data = data.where(functions.col(DatasetSchema.SPLIT).equalTo(split));
+        }
+        dataset.requireShape(data, split, shape);
+        boolean multiLabel = dataset.multiLabel();
+        int[] toModel = entityMap(dataset.metadata(), path, entities);
+        // Single-label rows have label >= 0; multi-label rows have -1 and their entities in labels.
+        Column label = hasLabel && !multiLabel
+                ? functions.when(functions.col(DatasetSchema.LABEL).geq(0),
+                        remap(functions.col(DatasetSchema.LABEL), toModel))
+                : functions.lit(null).cast(DataTypes.IntegerType);
+        Column labels = hasLabels ? functions.transform(functions.col(DatasetSchema.LABELS), l -> remap(l, toModel))
+                : hasLabel && !multiLabel ? functions.array(label)
+                : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType));
+        Dataset<Row> rows = data.select(functions.col(DatasetSchema.ID), functions.col(DatasetSchema.PIXELS),
+                label.as(DatasetSchema.LABEL), labels.as(DatasetSchema.LABELS));
+        return new LabelledImages(rows, hasLabel || hasLabels, multiLabel);
+    }
+
+    /** Dataset entity index -> model entity index, by name; identity when the dataset has no metadata. */
+    private static int[] entityMap(DatasetMetadata metadata, String path, List<String> entities) {
+        if (metadata == null || metadata.entities() == null) {
+            return null;
+        }
+        List<String> unknown = new ArrayList<>();
+        int[] map = new int[metadata.entities().size()];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = entities.indexOf(metadata.entities().get(i));
+            if (map[i] < 0) {
+                unknown.add(metadata.entities().get(i));
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new JobFailure("dataset " + path + " has entities the model does not know: " + unknown
+                    + " (the model's entities: " + entities + ")");
+        }
+        return map;
+    }
+
+    private static Column remap(Column index, int[] map) {
+        if (map == null || isIdentity(map)) {
+            return index;
+        }
+        Column out = functions.lit(-1);
+        for (int i = map.length - 1; i >= 0; i--) {
+            out = functions.when(index.equalTo(i), map[i]).otherwise(out);
+        }
+        return out;
+    }
+
+    private static boolean isIdentity(int[] map) {
+        for (int i = 0; i < map.length; i++) {
+            if (map[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
