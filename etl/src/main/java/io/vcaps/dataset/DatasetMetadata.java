@@ -6,21 +6,23 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.List;
-import java.util.Map;
 import io.vcaps.core.vcn.ImageShape;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The {@code _vcaps.json} file of a dataset: what it holds (entities, shape, counts per split and
  * entity, rejects) and where it came from. docs/DATA.md describes every field.
  */
-@JsonPropertyOrder({"schema_version", "created", "source", "shape", "multi_label", "entities", "split", "counts", "rejects"})
+@JsonPropertyOrder({"schema_version", "created", "source", "shape", "multi_label", "entities", "split", "counts",
+        "rejects"})
 public record DatasetMetadata(
         @JsonProperty("schema_version") int schemaVersion,
         @JsonProperty("created") String created,
@@ -51,7 +53,8 @@ public record DatasetMetadata(
     }
 
     /** Images of one split: in all, and per entity name (images in which the entity is present). */
-    public record SplitCounts(@JsonProperty("total") long total, @JsonProperty("per_entity") Map<String, Long> perEntity) {
+    public record SplitCounts(@JsonProperty("total") long total,
+            @JsonProperty("per_entity") Map<String, Long> perEntity) {
     }
 
     /** Rejected inputs: in all, per reason and per stage. */
@@ -89,7 +92,8 @@ public record DatasetMetadata(
         try (InputStream in = fs.open(file)) {
             DatasetMetadata metadata = JSON.readValue(in, DatasetMetadata.class);
             if (metadata.schemaVersion() != SCHEMA_VERSION) {
-                throw new IOException(file + " has schema version " + metadata.schemaVersion() + "; this vcaps reads version " + SCHEMA_VERSION);
+                throw new IOException(file + " has schema version " + metadata.schemaVersion()
+                        + "; this vcaps reads version " + SCHEMA_VERSION);
             }
             return metadata;
         }

@@ -40,18 +40,10 @@ import static org.apache.spark.sql.functions.when;
  * its {@code _vcaps.json} where there is one, its rows, the columns a job needs (with the types ETL writes), and on
  * request one aggregate over the rows ({@link #summary()}) or a check against a model's image shape. Every fault
  * fails with a {@link JobFailure} naming the dataset and what is wrong.
+ *
+ * @param metadata the dataset's {@code _vcaps.json}, or null where it has none
  */
-public final class ImageDataset {
-
-    private final String path;
-    private final Dataset<Row> rows;
-    private final DatasetMetadata metadata;
-
-    private ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metadata) {
-        this.path = path;
-        this.rows = rows;
-        this.metadata = metadata;
-    }
+public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metadata) {
 
     /** What one aggregate over the rows found: the image shape, the entities and the rows of each split. */
     public record Summary(ImageShape shape, List<String> entities, Map<String, Long> counts) {
@@ -230,8 +222,8 @@ public final class ImageDataset {
         List<Row> shapes = selected.select(DatasetSchema.HEIGHT, DatasetSchema.WIDTH, DatasetSchema.CHANNELS)
                 .distinct().limit(10).collectAsList();
         if (shapes.isEmpty()) {
-            throw new JobFailure("dataset " + path + " has no rows" + (split == null ? "" : " in split '" + split
-                    + "'"));
+            throw new JobFailure("dataset " + path + " has no rows"
+                    + (split == null ? "" : " in split '" + split + "'"));
         }
         Set<String> found = new TreeSet<>();
         for (Row r : shapes) {
@@ -241,19 +233,6 @@ public final class ImageDataset {
             throw new JobFailure("the model reads " + shape + " images (HxWxC) but the dataset at " + path + " holds "
                     + String.join(", ", found) + " images; convert it with vcaps etl --height --width --channels");
         }
-    }
-
-    public String path() {
-        return path;
-    }
-
-    public Dataset<Row> rows() {
-        return rows;
-    }
-
-    /** The dataset's {@code _vcaps.json}, or null where it has none. */
-    public DatasetMetadata metadata() {
-        return metadata;
     }
 
     /** The dataset's identity for provenance: its path and when ETL made it. */

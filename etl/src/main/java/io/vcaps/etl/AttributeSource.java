@@ -1,13 +1,7 @@
 package io.vcaps.etl;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -15,7 +9,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import io.vcaps.spark.JobFailure;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A folder of images with a CelebA-style attribute file ({@link AttributeTable}) giving multi-label
@@ -91,9 +92,11 @@ public final class AttributeSource {
                         String id = ImageFiles.relative(rootPath, path);
                         int[] on = byName.get(id);
                         if (on == null) {
-                            return Reject.of(RejectReason.UNLABELLED, path, "the attribute file has no valid row for " + id);
+                            return Reject.of(RejectReason.UNLABELLED, path, "the attribute file has no valid row for "
+                                    + id);
                         }
-                        return ImageFiles.toImage(decoder, shape, path, (byte[]) row.get(1), id, Splits.byHash(id, testFraction),
+                        return ImageFiles.toImage(decoder, shape, path, (byte[]) row.get(1), id,
+                                Splits.byHash(id, testFraction),
                                 -1, labelName(names, on), on);
                     });
                 });

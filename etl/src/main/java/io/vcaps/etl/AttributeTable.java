@@ -1,5 +1,10 @@
 package io.vcaps.etl;
 
+import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,10 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import io.vcaps.spark.JobFailure;
 
 /**
  * A CelebA-style attribute file: optionally a first line with the row count, a header of attribute
@@ -96,7 +97,8 @@ public final class AttributeTable implements Serializable {
         if (width == names.size() && names.size() > 1) {
             names.remove(0);
         } else if (width != names.size() + 1) {
-            throw new JobFailure("attribute file " + where + ": the header on line " + headerLine + " names " + names.size()
+            throw new JobFailure("attribute file " + where + ": the header on line " + headerLine + " names "
+                    + names.size()
                     + " attributes but most rows have " + width + " fields");
         }
 
@@ -112,19 +114,22 @@ public final class AttributeTable implements Serializable {
             }
             String name = normalise(row[0]);
             if (name == null) {
-                rejects.add(Reject.of(RejectReason.OUTSIDE_INPUT, at2, "the file name '" + row[0] + "' leaves the image folder"));
+                rejects.add(Reject.of(RejectReason.OUTSIDE_INPUT, at2, "the file name '" + row[0]
+                        + "' leaves the image folder"));
                 continue;
             }
             int[] present = present(row, names);
             if (present == null) {
                 int column = firstBadValue(row);
-                rejects.add(Reject.of(RejectReason.BAD_VALUE, at2, "attribute " + names.get(column - 1) + " of " + row[0]
+                rejects.add(Reject.of(RejectReason.BAD_VALUE, at2, "attribute " + names.get(column - 1) + " of "
+                        + row[0]
                         + " is '" + row[column] + "', expected +1 or -1"));
                 continue;
             }
             Entry earlier = rows.get(name);
             if (earlier != null) {
-                rejects.add(Reject.of(RejectReason.DUPLICATE_ROW, at2, "the file " + name + " already has a row, on line " + earlier.line()));
+                rejects.add(Reject.of(RejectReason.DUPLICATE_ROW, at2, "the file " + name
+                        + " already has a row, on line " + earlier.line()));
                 continue;
             }
             rows.put(name, new Entry(lineNumbers.get(r), present));

@@ -62,9 +62,9 @@ public final class DatasetWriter {
 
     /** {@code r} in Spark's internal form, matching {@link DatasetSchema#IMAGES}. */
     private static InternalRow toInternalRow(ImageRecord r) {
-        return new GenericInternalRow(new Object[] {UTF8String.fromString(r.id()), UTF8String.fromString(r.split()), r.label(),
-            UTF8String.fromString(r.labelName()), UnsafeArrayData.fromPrimitiveArray(r.labels()), r.height(), r.width(), r.channels(),
-            r.pixels()});
+        return new GenericInternalRow(new Object[] {UTF8String.fromString(r.id()), UTF8String.fromString(r.split()),
+            r.label(), UTF8String.fromString(r.labelName()), UnsafeArrayData.fromPrimitiveArray(r.labels()), r.height(),
+            r.width(), r.channels(), r.pixels()});
     }
 
     private static Row toRow(Reject r) {

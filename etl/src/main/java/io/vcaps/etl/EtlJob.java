@@ -1,17 +1,18 @@
 package io.vcaps.etl;
 
-import java.util.concurrent.Callable;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
-import org.apache.spark.sql.SparkSession;
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
 
 /** {@code vcaps etl}: an image source into a Parquet dataset (docs/DATA.md). */
 @Command(name = "etl", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -22,25 +23,30 @@ public final class EtlJob implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--source", required = true, paramLabel = "KIND",
-            description = "idx (MNIST-format files), folders (one sub-folder per class) or attributes (images + attribute file)")
+            description = "idx (MNIST-format files), folders (one sub-folder per class) or attributes (images + "
+                    + "attribute file)")
     SourceKind source;
 
     @Option(names = "--input", required = true, paramLabel = "PATH", description = "the source folder (any Hadoop URI)")
     String input;
 
-    @Option(names = "--attributes", paramLabel = "FILE", description = "the CelebA-style attribute file (attributes source)")
+    @Option(names = "--attributes", paramLabel = "FILE",
+            description = "the CelebA-style attribute file (attributes source)")
     String attributes;
 
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "the dataset folder to write")
     String output;
 
-    @Option(names = "--height", defaultValue = "28", paramLabel = "N", description = "target height (default: ${DEFAULT-VALUE})")
+    @Option(names = "--height", defaultValue = "28", paramLabel = "N",
+            description = "target height (default: ${DEFAULT-VALUE})")
     int height;
 
-    @Option(names = "--width", defaultValue = "28", paramLabel = "N", description = "target width (default: ${DEFAULT-VALUE})")
+    @Option(names = "--width", defaultValue = "28", paramLabel = "N",
+            description = "target width (default: ${DEFAULT-VALUE})")
     int width;
 
-    @Option(names = "--channels", defaultValue = "1", paramLabel = "N", description = "1 (grey) or 3 (RGB) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--channels", defaultValue = "1", paramLabel = "N",
+            description = "1 (grey) or 3 (RGB) (default: ${DEFAULT-VALUE})")
     int channels;
 
     @Option(names = "--test-fraction", defaultValue = "0.1", paramLabel = "F",

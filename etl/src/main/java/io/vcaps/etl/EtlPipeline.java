@@ -3,6 +3,8 @@ package io.vcaps.etl;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -10,8 +12,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.vcaps.spark.CommittedOutput;
-import io.vcaps.spark.JobFailure;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -36,7 +36,8 @@ public final class EtlPipeline {
     public static DatasetMetadata run(SparkSession spark, EtlRequest request) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         String input = requireExists(conf, request.input(), "input");
-        String attributes = request.attributes() == null ? null : requireExists(conf, request.attributes(), "attribute file");
+        String attributes = request.attributes() == null
+                ? null : requireExists(conf, request.attributes(), "attribute file");
         try (CommittedOutput output = CommittedOutput.begin(conf, request.output(), request.mode())) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int partitions = request.partitions() > 0 ? request.partitions() : 2 * jsc.defaultParallelism();
@@ -44,9 +45,11 @@ public final class EtlPipeline {
             SourceData data = switch (request.source()) {
                 case IDX -> IdxSource.open(conf, input, request.maxPixels()).read(jsc, request.shape(), partitions);
                 case FOLDERS -> ImageFolderSource.open(conf, input)
-                        .read(spark, request.shape(), request.testFraction(), request.maxPixels(), request.maxFileBytes(), partitions);
+                        .read(spark, request.shape(), request.testFraction(), request.maxPixels(),
+                                request.maxFileBytes(), partitions);
                 case ATTRIBUTES -> AttributeSource.open(conf, input, attributes)
-                        .read(spark, request.shape(), request.testFraction(), request.maxPixels(), request.maxFileBytes(), partitions);
+                        .read(spark, request.shape(), request.testFraction(), request.maxPixels(),
+                                request.maxFileBytes(), partitions);
             };
             spark.sparkContext().setJobDescription("vcaps etl " + request.source().key() + " " + input);
             DatasetCounts counts = DatasetWriter.write(spark, data.outcomes(), output.staging());
@@ -55,7 +58,8 @@ public final class EtlPipeline {
             metadata.write(conf, output.staging());
             output.commit();
             LOG.info("etl: wrote {} images (train {}, test {}) and {} rejects to {}", counts.images(),
-                    counts.images(DatasetSchema.TRAIN), counts.images(DatasetSchema.TEST), counts.rejects(), output.target());
+                    counts.images(DatasetSchema.TRAIN), counts.images(DatasetSchema.TEST), counts.rejects(),
+                            output.target());
             return metadata;
         } finally {
             spark.sparkContext().setJobDescription(null);
@@ -63,7 +67,8 @@ public final class EtlPipeline {
     }
 
     /** The {@code _vcaps.json} of a dataset just written from {@code source} with {@code counts}. */
-    private static DatasetMetadata metadata(DatasetMetadata.Source source, ImageShape shape, SourceData data, Double testFraction, DatasetCounts counts) {
+    private static DatasetMetadata metadata(DatasetMetadata.Source source, ImageShape shape, SourceData data,
+            Double testFraction, DatasetCounts counts) {
         List<String> entities = data.entities();
         if (entities == null) {
             entities = new ArrayList<>();
@@ -79,10 +84,13 @@ public final class EtlPipeline {
             }
             perSplit.put(split, new DatasetMetadata.SplitCounts(counts.images(split), perEntity));
         }
-        DatasetMetadata.Split split = new DatasetMetadata.Split(data.splitMethod(), "hash".equals(data.splitMethod()) ? testFraction : null);
-        return new DatasetMetadata(DatasetMetadata.SCHEMA_VERSION, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source, shape,
+        DatasetMetadata.Split split = new DatasetMetadata.Split(data.splitMethod(), "hash".equals(data.splitMethod())
+                ? testFraction : null);
+        return new DatasetMetadata(DatasetMetadata.SCHEMA_VERSION,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source, shape,
                 data.multiLabel(), List.copyOf(entities), split, perSplit,
-                new DatasetMetadata.Rejects(counts.rejects(), new LinkedHashMap<>(counts.rejectsByReason()), new LinkedHashMap<>(counts.rejectsByStage())));
+                new DatasetMetadata.Rejects(counts.rejects(), new LinkedHashMap<>(counts.rejectsByReason()),
+                        new LinkedHashMap<>(counts.rejectsByStage())));
     }
 
     private static String requireExists(Configuration conf, String location, String what) throws IOException {

@@ -34,12 +34,14 @@ public record EtlRequest(SourceKind source, String input, String attributes, Str
             throw new IllegalArgumentException("the test fraction must be between 0 and 1, got " + testFraction);
         }
         if (maxPixels < 1 || maxFileBytes < 1 || partitions < 0) {
-            throw new IllegalArgumentException("the pixel and byte limits must be positive and partitions not negative");
+            throw new IllegalArgumentException(
+                    "the pixel and byte limits must be positive and partitions not negative");
         }
     }
 
     /** A request with the default test fraction, limits and partitions. */
-    public static EtlRequest of(SourceKind source, String input, String attributes, String output, ImageShape shape, OutputMode mode) {
+    public static EtlRequest of(SourceKind source, String input, String attributes, String output, ImageShape shape,
+            OutputMode mode) {
         return new EtlRequest(source, input, attributes, output, shape, DEFAULT_TEST_FRACTION, mode,
                 ImageDecoder.DEFAULT_MAX_PIXELS, DEFAULT_MAX_FILE_BYTES, 0);
     }

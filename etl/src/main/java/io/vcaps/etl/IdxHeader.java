@@ -29,7 +29,8 @@ public record IdxHeader(int[] dims) implements Serializable {
         }
         int type = (magic >>> 8) & 0xff;
         if (type != UNSIGNED_BYTE) {
-            throw new IOException(String.format("element type 0x%02x is not supported (only 0x08, unsigned byte)", type));
+            throw new IOException(String.format("element type 0x%02x is not supported (only 0x08, unsigned byte)",
+                    type));
         }
         int rank = magic & 0xff;
         if (rank < 1) {

@@ -1,15 +1,8 @@
 package io.vcaps.etl;
 
-import java.io.BufferedInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.zip.GZIPInputStream;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -18,7 +11,15 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
-import io.vcaps.spark.JobFailure;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
 
 /**
  * MNIST-format IDX files: {@code train-images-idx3-ubyte} with {@code train-labels-idx1-ubyte} (split
@@ -43,11 +44,13 @@ public final class IdxSource {
     }
 
     /** One images file with its labels file. */
-    record Pair(String split, Path images, IdxHeader imagesHeader, Path labels, IdxHeader labelsHeader) implements Serializable {
+    record Pair(String split, Path images, IdxHeader imagesHeader, Path labels,
+            IdxHeader labelsHeader) implements Serializable {
     }
 
     /** A range of records of one pair, read by one task. */
-    record Slice(String split, String images, int imagesHeaderBytes, long recordBytes, String labels, int labelsHeaderBytes,
+    record Slice(String split, String images, int imagesHeaderBytes, long recordBytes, String labels,
+            int labelsHeaderBytes,
                  int start, int end, int idDigits, int height, int width, int channels) implements Serializable {
     }
 
@@ -74,7 +77,8 @@ public final class IdxSource {
             }
             if (images == null || labels == null) {
                 throw new JobFailure("IDX input " + root + " has " + (images == null ? labels : images).getName()
-                        + " but no " + pair[0] + (images == null ? "-images-idx3-ubyte" : "-labels-idx1-ubyte") + "[.gz]");
+                        + " but no " + pair[0] + (images == null ? "-images-idx3-ubyte" : "-labels-idx1-ubyte")
+                        + "[.gz]");
             }
             IdxHeader imagesHeader = header(fs, images);
             IdxHeader labelsHeader = header(fs, labels);
@@ -82,7 +86,8 @@ public final class IdxSource {
             pairs.add(new Pair(pair[1], images, imagesHeader, labels, labelsHeader));
         }
         if (pairs.isEmpty()) {
-            throw new JobFailure("no IDX files in " + root + ": expected train-images-idx3-ubyte with train-labels-idx1-ubyte"
+            throw new JobFailure("no IDX files in " + root
+                    + ": expected train-images-idx3-ubyte with train-labels-idx1-ubyte"
                     + " and/or t10k-images-idx3-ubyte with t10k-labels-idx1-ubyte (optionally .gz)");
         }
         return new IdxSource(pairs);
@@ -108,21 +113,25 @@ public final class IdxSource {
         }
     }
 
-    private static void checkPair(Path images, IdxHeader imagesHeader, Path labels, IdxHeader labelsHeader, long maxPixels) {
+    private static void checkPair(Path images, IdxHeader imagesHeader, Path labels, IdxHeader labelsHeader,
+            long maxPixels) {
         int rank = imagesHeader.dims().length;
         if (rank != 3 && rank != 4) {
-            throw new JobFailure("unreadable IDX header in " + images + ": images need 3 dimensions (count, rows, columns)"
+            throw new JobFailure("unreadable IDX header in " + images
+                    + ": images need 3 dimensions (count, rows, columns)"
                     + " or 4 (count, rows, columns, channels), found " + imagesHeader);
         }
         if (rank == 4 && imagesHeader.dims()[3] != 1 && imagesHeader.dims()[3] != 3) {
-            throw new JobFailure("unreadable IDX header in " + images + ": images must have 1 or 3 channels, found " + imagesHeader);
+            throw new JobFailure("unreadable IDX header in " + images + ": images must have 1 or 3 channels, found "
+                    + imagesHeader);
         }
         if (imagesHeader.recordBytes() > maxPixels * (rank == 4 ? imagesHeader.dims()[3] : 1)) {
             throw new JobFailure("unreadable IDX header in " + images + ": images of " + imagesHeader
                     + " exceed the limit of " + maxPixels + " pixels");
         }
         if (labelsHeader.dims().length != 1) {
-            throw new JobFailure("unreadable IDX header in " + labels + ": labels need 1 dimension, found " + labelsHeader);
+            throw new JobFailure("unreadable IDX header in " + labels + ": labels need 1 dimension, found "
+                    + labelsHeader);
         }
         if (labelsHeader.count() != imagesHeader.count()) {
             throw new JobFailure("IDX headers disagree: " + images + " holds " + imagesHeader.count() + " images but "
@@ -138,7 +147,8 @@ public final class IdxSource {
     /** Reads every record on the executors, in about {@code partitions} tasks, converted to {@code target}. */
     public SourceData read(JavaSparkContext jsc, ImageShape target, int partitions) {
         List<Slice> slices = slices(Math.max(1, partitions));
-        Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(jsc.hadoopConfiguration()));
+        Broadcast<SerializableConfiguration> conf = jsc.broadcast(
+                new SerializableConfiguration(jsc.hadoopConfiguration()));
         JavaRDD<Outcome> outcomes = jsc.parallelize(slices, slices.size())
                 .flatMap(slice -> readSlice(conf.value().value(), slice, target).iterator());
         return new SourceData(outcomes, null, false, "files");
@@ -158,7 +168,8 @@ public final class IdxSource {
             for (int i = 0; i < pieces; i++) {
                 int start = (int) ((long) count * i / pieces);
                 int end = (int) ((long) count * (i + 1) / pieces);
-                slices.add(new Slice(pair.split(), pair.images().toString(), pair.imagesHeader().headerBytes(), recordBytes,
+                slices.add(new Slice(pair.split(), pair.images().toString(), pair.imagesHeader().headerBytes(),
+                        recordBytes,
                         pair.labels().toString(), pair.labelsHeader().headerBytes(), start, end, idDigits,
                         dims[1], dims[2], dims.length == 4 ? dims[3] : 1));
             }
@@ -186,14 +197,17 @@ public final class IdxSource {
             labelsReason = RejectReason.READ_ERROR;
             labelsProblem = "reading " + labelsPath.getName() + " failed: " + e;
         }
-        boolean sameShape = slice.height() == target.height() && slice.width() == target.width() && slice.channels() == target.channels();
+        boolean sameShape = slice.height() == target.height() && slice.width() == target.width()
+                && slice.channels() == target.channels();
         int recordBytes = (int) slice.recordBytes();
-        try (InputStream in = positioned(fs, imagesPath, slice.imagesHeaderBytes() + slice.start() * slice.recordBytes(), 1 << 20)) {
+        try (InputStream in = positioned(fs, imagesPath, slice.imagesHeaderBytes()
+                + slice.start() * slice.recordBytes(), 1 << 20)) {
             for (int i = 0; i < n; i++) {
                 int index = slice.start() + i;
                 byte[] pixels = new byte[recordBytes];
                 if (in.readNBytes(pixels, 0, recordBytes) < recordBytes) {
-                    rejectRest(out, slice, RejectReason.TRUNCATED_RECORD, "the images file " + imagesPath.getName() + " ends before this record");
+                    rejectRest(out, slice, RejectReason.TRUNCATED_RECORD, "the images file " + imagesPath.getName()
+                            + " ends before this record");
                     break;
                 }
                 if (i >= labelled) {
@@ -202,13 +216,15 @@ public final class IdxSource {
                     int label = labels[i] & 0xff;
                     byte[] converted = sameShape ? pixels
                             : PixelConverter.convert(pixels, slice.height(), slice.width(), slice.channels(), target);
-                    out.add(new ImageRecord(id(slice, index), slice.split(), label, LABEL_NAMES[label], new int[] {label},
+                    out.add(new ImageRecord(id(slice, index), slice.split(), label, LABEL_NAMES[label],
+                            new int[] {label},
                             target.height(), target.width(), target.channels(), converted));
                 }
             }
         } catch (EOFException e) {
             // A gzipped file that ends while skipping to the slice, or mid-record.
-            rejectRest(out, slice, RejectReason.TRUNCATED_RECORD, "the images file " + imagesPath.getName() + " ends before this record");
+            rejectRest(out, slice, RejectReason.TRUNCATED_RECORD, "the images file " + imagesPath.getName()
+                    + " ends before this record");
         } catch (IOException e) {
             rejectRest(out, slice, RejectReason.READ_ERROR, "reading " + imagesPath.getName() + " failed: " + e);
         }
@@ -224,7 +240,8 @@ public final class IdxSource {
 
     private static String id(Slice slice, int index) {
         String number = Integer.toString(index);
-        StringBuilder id = new StringBuilder(slice.split().length() + 1 + slice.idDigits()).append(slice.split()).append('-');
+        StringBuilder id = new StringBuilder(slice.split().length() + 1
+                + slice.idDigits()).append(slice.split()).append('-');
         for (int pad = slice.idDigits() - number.length(); pad > 0; pad--) {
             id.append('0');
         }

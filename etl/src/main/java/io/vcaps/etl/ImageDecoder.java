@@ -40,7 +40,8 @@ public final class ImageDecoder {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new RejectedException(RejectReason.NOT_AN_IMAGE,
-                        "no image reader recognises the content (" + bytes.length + " bytes starting " + hexStart(bytes) + ")");
+                        "no image reader recognises the content (" + bytes.length + " bytes starting "
+                                + hexStart(bytes) + ")");
             }
             ImageReader reader = readers.next();
             try {
@@ -61,10 +62,12 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             if (width < 1 || height < 1) {
-                throw new RejectedException(RejectReason.UNDECODABLE, format + " header gives an empty size " + width + "x" + height);
+                throw new RejectedException(RejectReason.UNDECODABLE, format + " header gives an empty size " + width
+                        + "x" + height);
             }
             if ((long) width * height > maxPixels) {
-                throw new RejectedException(RejectReason.TOO_MANY_PIXELS, format + " header claims " + width + "x" + height + " = "
+                throw new RejectedException(RejectReason.TOO_MANY_PIXELS, format + " header claims " + width + "x"
+                        + height + " = "
                         + (long) width * height + " pixels, over the limit of " + maxPixels);
             }
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
@@ -106,11 +109,13 @@ public final class ImageDecoder {
 
     private static boolean looksTruncated(String message) {
         String m = message.toLowerCase(Locale.ROOT);
-        return m.contains("premature end") || m.contains("unexpected end") || m.contains("end of file") || m.contains("eof");
+        return m.contains("premature end") || m.contains("unexpected end") || m.contains("end of file")
+                || m.contains("eof");
     }
 
     private static String describe(Throwable t) {
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": "
+                + t.getMessage();
     }
 
     private static String hexStart(byte[] bytes) {

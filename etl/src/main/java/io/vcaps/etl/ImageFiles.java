@@ -1,12 +1,5 @@
 package io.vcaps.etl;
 
-import static org.apache.spark.sql.functions.col;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.function.Function;
 import io.vcaps.core.vcn.ImageShape;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -15,6 +8,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Function;
+
+import static org.apache.spark.sql.functions.col;
 
 /**
  * The files under a root folder and their conversion to images. The driver lists them once (every file
@@ -97,7 +98,8 @@ final class ImageFiles {
      * 64 MiB per task.
      */
     JavaRDD<Row> contents(int partitions) {
-        int tasks = (int) Math.max(partitions, Math.min(Integer.MAX_VALUE, (readableBytes + BYTES_PER_TASK - 1) / BYTES_PER_TASK));
+        int tasks = (int) Math.max(partitions,
+                Math.min(Integer.MAX_VALUE, (readableBytes + BYTES_PER_TASK - 1) / BYTES_PER_TASK));
         // The length filter is applied to the listing, before content is read.
         return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root.toString())
                 .filter(col("length").gt(0).and(col("length").leq(maxFileBytes)))
@@ -126,7 +128,8 @@ final class ImageFiles {
                            String id, String split, int label, String labelName, int[] labels) {
         try {
             byte[] pixels = PixelConverter.convert(decoder.decode(content), shape);
-            return new ImageRecord(id, split, label, labelName, labels, shape.height(), shape.width(), shape.channels(), pixels);
+            return new ImageRecord(id, split, label, labelName, labels, shape.height(), shape.width(), shape.channels(),
+                    pixels);
         } catch (RejectedException e) {
             return e.toReject(path);
         }

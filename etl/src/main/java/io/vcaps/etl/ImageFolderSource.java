@@ -1,20 +1,21 @@
 package io.vcaps.etl;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
-import io.vcaps.spark.JobFailure;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A folder with one sub-folder of images per class ({@code root/<class>/...}), or the same under
@@ -92,7 +93,8 @@ public final class ImageFolderSource {
         JavaRDD<Outcome> images = files.contents(partitions).mapPartitions(rows -> {
             ImageDecoder decoder = new ImageDecoder(maxPixels);
             return ImageFiles.lazily(rows, row -> convert(decoder, shape, row.getString(0),
-                    ImageFiles.relative(rootPath, row.getString(0)), (byte[]) row.get(1), labels, bySplitFolder, testFraction));
+                    ImageFiles.relative(rootPath, row.getString(0)), (byte[]) row.get(1), labels, bySplitFolder,
+                            testFraction));
         });
         return new SourceData(images.union(files.listingRejects()), classes, false, splitFolders ? "folders" : "hash");
     }
@@ -117,7 +119,8 @@ public final class ImageFolderSource {
         String name = parts[classPart];
         Integer label = labels.get(name);
         if (label == null) {
-            return Reject.of(RejectReason.NO_CLASS, path, "the folder '" + name + "' was not a class when the job started");
+            return Reject.of(RejectReason.NO_CLASS, path, "the folder '" + name
+                    + "' was not a class when the job started");
         }
         return ImageFiles.toImage(decoder, shape, path, content, id, split, label, name, new int[] {label});
     }

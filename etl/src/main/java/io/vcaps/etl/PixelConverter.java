@@ -37,7 +37,8 @@ public final class PixelConverter {
     /** HWC uint8 pixels of {@code height x width x channels} (1 or 3) converted to {@code target}. */
     public static byte[] convert(byte[] pixels, int height, int width, int channels, ImageShape target) {
         if (pixels.length != height * width * channels) {
-            throw new IllegalArgumentException(pixels.length + " bytes do not hold " + height + "x" + width + "x" + channels);
+            throw new IllegalArgumentException(pixels.length + " bytes do not hold " + height + "x" + width + "x"
+                    + channels);
         }
         byte[] converted = convertChannels(pixels, height * width, channels, target.channels());
         return resize(converted, height, width, target.channels(), target.height(), target.width());

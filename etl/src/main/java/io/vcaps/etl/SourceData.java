@@ -1,7 +1,8 @@
 package io.vcaps.etl;
 
-import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+
+import java.util.List;
 
 /**
  * What a source produces: the outcome of every input, read lazily on the executors, and what the

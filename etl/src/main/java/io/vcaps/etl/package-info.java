@@ -1,6 +1,7 @@
 /**
  * {@code vcaps etl}: MNIST IDX files, class folders of images, or images plus a CelebA-style attribute file into a
  * Parquet dataset with {@code _vcaps.json} metadata and a {@code _rejects/} table for bad input (docs/DATA.md).
- * May import {@code io.vcaps.spark}; not core.
+ * May import {@code io.vcaps.dataset}, {@code io.vcaps.spark} and {@code core.vcn.ImageShape}; nothing imports it
+ * but the entry point and the benchmarks.
  */
 package io.vcaps.etl;

@@ -1,10 +1,11 @@
 package io.vcaps.spark;
 
-import java.io.IOException;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.util.UUID;
 
 /**
  * An output directory that appears complete or not at all. A job writes into {@link #staging()}, a
@@ -75,7 +76,8 @@ public final class CommittedOutput implements AutoCloseable {
         Path previous = null;
         if (fs.exists(target)) {
             if (mode != OutputMode.OVERWRITE) {
-                throw new JobFailure("output appeared while the job ran: " + target + " (use --mode overwrite to replace it)");
+                throw new JobFailure("output appeared while the job ran: " + target
+                        + " (use --mode overwrite to replace it)");
             }
             previous = sibling(target, "previous");
             if (!fs.rename(target, previous)) {

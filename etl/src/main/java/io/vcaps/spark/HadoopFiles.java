@@ -82,7 +82,8 @@ public final class HadoopFiles {
 
     /** Writes {@code bytes} to {@code file}, replacing it. */
     public static void write(Configuration conf, Path file, byte[] bytes) throws IOException {
-        try (FileSystem fs = plain(conf, file); OutputStream out = folder(fs, file.getParent()).create(file.getName())) {
+        try (FileSystem fs = plain(conf, file); OutputStream out = folder(fs,
+                file.getParent()).create(file.getName())) {
             out.write(bytes);
         }
     }

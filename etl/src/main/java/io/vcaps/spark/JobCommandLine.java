@@ -1,10 +1,11 @@
 package io.vcaps.spark;
 
-import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.PrintWriter;
 
 /**
  * Runs a picocli job command the way every vcaps job runs: {@code --help} and {@code --version}

@@ -1,14 +1,15 @@
 package io.vcaps.spark;
 
-import java.io.File;
-import java.net.URISyntaxException;
-import java.net.URL;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.DefaultConfiguration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.File;
+import java.net.URISyntaxException;
+import java.net.URL;
 
 /**
  * Gets or creates the SparkSession a job runs in. A master is set only where none was given
@@ -22,7 +23,8 @@ public final class Sessions {
 
     /** The active session if there is one, otherwise a new one named {@code appName}. */
     public static SparkSession getOrCreate(String appName) {
-        SparkSession active = SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession().getOrElse(() -> null));
+        SparkSession active = SparkSession.getActiveSession().getOrElse(() ->
+                SparkSession.getDefaultSession().getOrElse(() -> null));
         if (active != null) {
             return active;
         }
@@ -49,7 +51,8 @@ public final class Sessions {
      * INFO lines); a log4j2 configuration the user supplied is left alone.
      */
     static void quietLogging() {
-        if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("log4j.configurationFile") != null) {
+        if (System.getProperty("log4j2.configurationFile") != null
+                || System.getProperty("log4j.configurationFile") != null) {
             return;
         }
         try {
@@ -57,7 +60,8 @@ public final class Sessions {
                 return;
             }
             Configuration current = context.getConfiguration();
-            String location = current.getConfigurationSource() == null ? null : current.getConfigurationSource().getLocation();
+            String location = current.getConfigurationSource() == null
+                    ? null : current.getConfigurationSource().getLocation();
             boolean builtIn = current instanceof DefaultConfiguration
                     || (location != null && location.endsWith(SPARK_DEFAULT_LOG_CONFIG));
             URL ours = Sessions.class.getResource("log4j2-vcaps.properties");

@@ -1,14 +1,15 @@
 package io.vcaps.etl;
 
+import io.vcaps.spark.JobFailure;
+import org.junit.jupiter.api.Test;
+
+import java.io.StringReader;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-
-import io.vcaps.spark.JobFailure;
-import java.io.StringReader;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 
 /** Parsing CelebA-style attribute files, good rows and bad. */
 class AttributeTableTest {
@@ -18,7 +19,8 @@ class AttributeTableTest {
 
     @Test
     void celebaFormatWithCountLineAndAlignedColumns() throws Exception {
-        AttributeTable table = parse("3\nSmiling Young  Male\n000001.jpg -1  1  1\n000002.jpg  1 -1 -1\nsub/000003.jpg 1 1 1\n");
+        AttributeTable table = parse("3\nSmiling Young  Male\n000001.jpg -1  1  1\n000002.jpg  1 -1 -1\nsub/000003.jpg "
+                + "1 1 1\n");
         assertEquals(List.of("Smiling", "Young", "Male"), table.names());
         assertArrayEquals(new int[] {1, 2}, table.rows().get("000001.jpg").present());
         assertArrayEquals(new int[] {0}, table.rows().get("000002.jpg").present());

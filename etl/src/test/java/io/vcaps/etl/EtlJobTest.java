@@ -1,17 +1,18 @@
 package io.vcaps.etl;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.vcaps.spark.JobCommandLine;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code vcaps etl} as a user runs it: flags, exit codes and messages. */
 class EtlJobTest {
@@ -45,7 +46,8 @@ class EtlJobTest {
     @Test
     void helpListsTheOptions() {
         assertEquals(0, run("--help"));
-        for (String option : new String[] {"--source", "--input", "--attributes", "--output", "--height", "--width", "--channels",
+        for (String option : new String[] {"--source", "--input", "--attributes", "--output", "--height", "--width",
+                "--channels",
             "--test-fraction", "--mode", "--max-pixels"}) {
             assertTrue(out.toString().contains(option), option + " in " + out);
         }
@@ -54,20 +56,27 @@ class EtlJobTest {
     @Test
     void aRunWritesTheDatasetAndSaysWhat() throws Exception {
         Path output = dir.resolve("out");
-        assertEquals(0, run("--source", "idx", "--input", mnistLike().toString(), "--output", output.toString()), err.toString());
-        assertEquals("etl: 8 images (train 6, test 2), 0 rejects -> " + output + System.lineSeparator(), out.toString());
+        assertEquals(0, run("--source", "idx", "--input", mnistLike().toString(), "--output", output.toString()),
+                err.toString());
+        assertEquals("etl: 8 images (train 6, test 2), 0 rejects -> " + output + System.lineSeparator(),
+                out.toString());
         assertTrue(Files.exists(output.resolve("_vcaps.json")));
 
         assertEquals(1, run("--source", "idx", "--input", mnistLike().toString(), "--output", output.toString()));
         assertEquals("etl failed: output already exists: file:" + output + " (use --mode overwrite to replace it)"
                 + System.lineSeparator(), err.toString());
-        assertEquals(0, run("--source", "IDX", "--input", mnistLike().toString(), "--output", output.toString(), "--mode", "overwrite"));
+        assertEquals(0,
+                run("--source", "IDX", "--input", mnistLike().toString(), "--output", output.toString(), "--mode",
+                "overwrite"));
     }
 
     @Test
     void aMissingInputFailsWithExitOneNamingIt() {
-        assertEquals(1, run("--source", "folders", "--input", dir.resolve("absent").toString(), "--output", dir.resolve("o").toString()));
-        assertEquals("etl failed: input not found: file:" + dir.resolve("absent") + System.lineSeparator(), err.toString());
+        assertEquals(1,
+                run("--source", "folders", "--input", dir.resolve("absent").toString(), "--output",
+                dir.resolve("o").toString()));
+        assertEquals("etl failed: input not found: file:" + dir.resolve("absent") + System.lineSeparator(),
+                err.toString());
         assertTrue(Files.notExists(dir.resolve("o")));
     }
 

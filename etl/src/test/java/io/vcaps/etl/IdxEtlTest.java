@@ -1,20 +1,9 @@
 package io.vcaps.etl;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.OutputMode;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,6 +12,18 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The IDX source end to end on real IDX files, plain and gzipped, in a local[2] Spark. */
 class IdxEtlTest {
@@ -50,7 +51,8 @@ class IdxEtlTest {
         Fixtures.idx(input.resolve("t10k-images-idx3-ubyte" + suffix), new int[] {TEST, SIDE, SIDE},
                 Arrays.copyOfRange(all, TRAIN * SIDE * SIDE, all.length));
         byte[] labels = Fixtures.idxLabels(TRAIN + TEST);
-        Fixtures.idx(input.resolve("t10k-labels-idx1-ubyte" + suffix), new int[] {TEST}, Arrays.copyOfRange(labels, TRAIN, labels.length));
+        Fixtures.idx(input.resolve("t10k-labels-idx1-ubyte" + suffix), new int[] {TEST},
+                Arrays.copyOfRange(labels, TRAIN, labels.length));
         return input;
     }
 
@@ -64,7 +66,8 @@ class IdxEtlTest {
         assertEquals(TRAIN + TEST, rows.count());
         assertEquals(TRAIN, rows.filter("split = 'train'").count());
         assertEquals(TEST, rows.filter("split = 'test'").count());
-        for (Row row : rows.filter("id in ('train-000000', 'train-000037', 'test-000000', 'test-000019')").collectAsList()) {
+        for (Row row : rows.filter("id in ('train-000000', 'train-000037', 'test-000000', "
+                + "'test-000019')").collectAsList()) {
             String id = row.getAs("id");
             boolean test = id.startsWith("test");
             int index = Integer.parseInt(id.substring(id.indexOf('-') + 1)) + (test ? TRAIN : 0);
@@ -98,7 +101,8 @@ class IdxEtlTest {
         assertEquals(0, metadata.rejects().total());
         assertEquals(metadata, DatasetMetadata.read(spark.sparkContext().hadoopConfiguration(), output.toString()));
         assertEquals(0, spark.read().parquet(output.resolve("_rejects").toString()).count());
-        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith(".out")), "the staging folder is gone");
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith(".out")),
+                "the staging folder is gone");
     }
 
     @Test
@@ -121,7 +125,8 @@ class IdxEtlTest {
                 spark.read().parquet(output.resolve("_rejects").toString()).schema());
         assertTrue(Files.isDirectory(output.resolve("split=train")) && Files.isDirectory(output.resolve("split=test")));
         String json = Files.readString(output.resolve("_vcaps.json"));
-        for (String field : List.of("\"schema_version\" : 1", "\"entities\"", "\"counts\"", "\"per_entity\"", "\"rejects\"",
+        for (String field : List.of("\"schema_version\" : 1", "\"entities\"", "\"counts\"", "\"per_entity\"",
+                "\"rejects\"",
                 "\"by_reason\"", "\"shape\"", "\"height\" : 28", "\"channels\" : 1", "\"source\"", "\"kind\" : \"idx\"",
                 "\"created\"", "\"multi_label\" : false")) {
             assertTrue(json.contains(field), field + " in " + json);
@@ -145,9 +150,11 @@ class IdxEtlTest {
             assertEquals(TEST, metadata.counts().get("test").total());
             assertEquals(9, metadata.rejects().total());
             assertEquals(Map.of("truncated", 9L), metadata.rejects().byReason());
-            List<Row> rejects = spark.read().parquet(output.resolve("_rejects").toString()).orderBy("path").collectAsList();
+            List<Row> rejects = spark.read().parquet(output.resolve("_rejects").toString()).orderBy("path")
+                    .collectAsList();
             assertEquals(9, rejects.size());
-            assertTrue(rejects.get(0).getString(0).endsWith("train-images-idx3-ubyte" + suffix + "#41"), rejects.get(0).getString(0));
+            assertTrue(rejects.get(0).getString(0).endsWith("train-images-idx3-ubyte" + suffix + "#41"),
+                    rejects.get(0).getString(0));
             assertEquals("read", rejects.get(0).getString(1));
             assertEquals("truncated", rejects.get(0).getString(2));
             assertEquals(41, spark.read().parquet(output.toString()).filter("split = 'train'").count());
@@ -176,14 +183,18 @@ class IdxEtlTest {
 
     @Test
     void badInputsAreClearErrors() throws Exception {
-        JobFailure missing = assertThrows(JobFailure.class, () -> etl(dir.resolve("nowhere"), dir.resolve("o1"), new ImageShape(28, 28, 1), 0));
-        assertTrue(missing.getMessage().startsWith("input not found: ") && missing.getMessage().contains("nowhere"), missing.getMessage());
+        JobFailure missing = assertThrows(JobFailure.class, () ->
+                etl(dir.resolve("nowhere"), dir.resolve("o1"), new ImageShape(28, 28, 1), 0));
+        assertTrue(missing.getMessage().startsWith("input not found: ") && missing.getMessage().contains("nowhere"),
+                missing.getMessage());
 
         Path badMagic = dir.resolve("bad-magic");
         Fixtures.write(badMagic.resolve("train-images-idx3-ubyte"), "<html>not found</html>".getBytes());
         Fixtures.idx(badMagic.resolve("train-labels-idx1-ubyte"), new int[] {1}, new byte[] {1});
-        JobFailure header = assertThrows(JobFailure.class, () -> etl(badMagic, dir.resolve("o2"), new ImageShape(28, 28, 1), 0));
-        assertTrue(header.getMessage().startsWith("unreadable IDX header in ") && header.getMessage().contains("train-images-idx3-ubyte"),
+        JobFailure header = assertThrows(JobFailure.class, () ->
+                etl(badMagic, dir.resolve("o2"), new ImageShape(28, 28, 1), 0));
+        assertTrue(header.getMessage().startsWith("unreadable IDX header in ")
+                && header.getMessage().contains("train-images-idx3-ubyte"),
                 header.getMessage());
 
         Path disagree = dir.resolve("disagree");
@@ -195,7 +206,8 @@ class IdxEtlTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertTrue(assertThrows(JobFailure.class, () -> etl(empty, dir.resolve("o4"), new ImageShape(28, 28, 1), 0))
                 .getMessage().startsWith("no IDX files in "));
-        assertFalse(Files.exists(dir.resolve("o2")) || Files.exists(dir.resolve("o3")) || Files.exists(dir.resolve("o4")));
+        assertFalse(Files.exists(dir.resolve("o2")) || Files.exists(dir.resolve("o3"))
+                || Files.exists(dir.resolve("o4")));
     }
 
     @Test
@@ -204,10 +216,12 @@ class IdxEtlTest {
         Path output = Files.createDirectories(dir.resolve("out"));
         Files.writeString(output.resolve("keep.txt"), "mine");
         JobFailure exists = assertThrows(JobFailure.class, () -> etl(input, output, new ImageShape(28, 28, 1), 0));
-        assertTrue(exists.getMessage().contains("output already exists") && exists.getMessage().contains("--mode overwrite"));
+        assertTrue(exists.getMessage().contains("output already exists")
+                && exists.getMessage().contains("--mode overwrite"));
         assertTrue(Files.exists(output.resolve("keep.txt")));
 
-        EtlPipeline.run(spark, new EtlRequest(SourceKind.IDX, input.toString(), null, output.toString(), new ImageShape(28, 28, 1),
+        EtlPipeline.run(spark,
+                new EtlRequest(SourceKind.IDX, input.toString(), null, output.toString(), new ImageShape(28, 28, 1),
                 0.1, OutputMode.OVERWRITE, ImageDecoder.DEFAULT_MAX_PIXELS, EtlRequest.DEFAULT_MAX_FILE_BYTES, 0));
         assertFalse(Files.exists(output.resolve("keep.txt")));
         assertMnistLikeRows(output);

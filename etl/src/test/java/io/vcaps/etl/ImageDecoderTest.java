@@ -1,15 +1,16 @@
 package io.vcaps.etl;
 
+import io.vcaps.core.vcn.ImageShape;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.awt.image.BufferedImage;
-import java.time.Duration;
-import io.vcaps.core.vcn.ImageShape;
-import org.junit.jupiter.api.Test;
 
 /** Decoding real encoded files and converting them to target shapes, pixel by pixel. */
 class ImageDecoderTest {
@@ -47,7 +48,8 @@ class ImageDecoderTest {
     @Test
     void greyBecomesRgbByCopying() throws Exception {
         byte[] png = Fixtures.encode(Fixtures.grey(2, 1, 40), "png");
-        assertArrayEquals(new int[] {40, 40, 40, 56, 56, 56}, Fixtures.unsigned(decodeTo(png, new ImageShape(1, 2, 3))));
+        assertArrayEquals(new int[] {40, 40, 40, 56, 56, 56},
+                Fixtures.unsigned(decodeTo(png, new ImageShape(1, 2, 3))));
     }
 
     @Test
@@ -57,7 +59,8 @@ class ImageDecoderTest {
         // Output pixel centres map to source x = -0.25, 0.25, 0.75, 1.25; outside [0, 1] the edge is held.
         assertArrayEquals(new int[] {0, 25, 75, 100}, java.util.Arrays.copyOfRange(up, 0, 4));
         assertArrayEquals(new int[] {200, 213, 241, 255}, java.util.Arrays.copyOfRange(up, 12, 16));
-        assertArrayEquals(new int[] {139}, Fixtures.unsigned(PixelConverter.convert(twoByTwo, 2, 2, 1, new ImageShape(1, 1, 1))));
+        assertArrayEquals(new int[] {139},
+                Fixtures.unsigned(PixelConverter.convert(twoByTwo, 2, 2, 1, new ImageShape(1, 1, 1))));
     }
 
     @Test
@@ -67,7 +70,8 @@ class ImageDecoderTest {
         assertEquals(28 * 28 * 3, pixels.length);
         for (int p = 0; p < pixels.length; p += 3) {
             // JPEG is lossy: a flat colour comes back within a few levels.
-            assertTrue(Math.abs(pixels[p] - 0x3c) <= 3 && Math.abs(pixels[p + 1] - 0x78) <= 3 && Math.abs(pixels[p + 2] - 0xb4) <= 3,
+            assertTrue(Math.abs(pixels[p] - 0x3c) <= 3 && Math.abs(pixels[p + 1] - 0x78) <= 3
+                    && Math.abs(pixels[p + 2] - 0xb4) <= 3,
                     "pixel " + p / 3 + " is " + pixels[p] + "," + pixels[p + 1] + "," + pixels[p + 2]);
         }
     }
@@ -78,14 +82,16 @@ class ImageDecoderTest {
         image.setRGB(0, 0, 0x80ffffff);
         image.setRGB(1, 0, 0x00ffffff);
         byte[] png = Fixtures.encode(image, "png");
-        assertArrayEquals(new int[] {128, 128, 128, 0, 0, 0}, Fixtures.unsigned(decodeTo(png, new ImageShape(1, 2, 3))));
+        assertArrayEquals(new int[] {128, 128, 128, 0, 0, 0},
+                Fixtures.unsigned(decodeTo(png, new ImageShape(1, 2, 3))));
     }
 
     @Test
     void sixteenBitGreyIsScaledToEightBits() throws Exception {
         BufferedImage image = new BufferedImage(3, 1, BufferedImage.TYPE_USHORT_GRAY);
         image.getRaster().setPixels(0, 0, 3, 1, new int[] {0, 32896, 65535});
-        assertArrayEquals(new int[] {0, 128, 255}, Fixtures.unsigned(decodeTo(Fixtures.encode(image, "png"), new ImageShape(1, 3, 1))));
+        assertArrayEquals(new int[] {0, 128, 255},
+                Fixtures.unsigned(decodeTo(Fixtures.encode(image, "png"), new ImageShape(1, 3, 1))));
     }
 
     @Test

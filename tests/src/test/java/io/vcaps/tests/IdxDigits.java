@@ -1,6 +1,7 @@
 package io.vcaps.tests;
 
 import io.vcaps.core.data.SyntheticDigits;
+
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,6 @@
 package io.vcaps.tests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The launcher's presets, without a cluster: every script parses ({@code bash -n}), and the command line each preset
@@ -30,7 +31,8 @@ class LauncherPresetsTest {
 
     @Test
     void everyScriptParses() throws Exception {
-        List<Path> scripts = new ArrayList<>(List.of(project.launcher(), project.root().resolve("submit-scripts/quickstart")));
+        List<Path> scripts = new ArrayList<>(List.of(project.launcher(),
+                project.root().resolve("submit-scripts/quickstart")));
         try (Stream<Path> presets = Files.list(project.presets())) {
             presets.filter(p -> p.toString().endsWith(".sh")).sorted().forEach(scripts::add);
         }
@@ -49,7 +51,8 @@ class LauncherPresetsTest {
         assertEquals("local[*]", plain.option("--master"));
         assertEquals("client", plain.option("--deploy-mode"));
         assertEquals("4g", plain.option("--driver-memory"));
-        assertEquals("java", plain.args().get(0), "without SPARK_HOME Spark's SparkSubmit runs from the project's jars");
+        assertEquals("java", plain.args().get(0),
+                "without SPARK_HOME Spark's SparkSubmit runs from the project's jars");
         assertTrue(plain.args().contains("org.apache.spark.deploy.SparkSubmit"), plain.args().toString());
         hasJava17Flags(plain);
         endsWithTheJob(plain);
@@ -85,7 +88,8 @@ class LauncherPresetsTest {
         Map<String, String> env = Map.of("SPARK_HOME", "/opt/spark", "HADOOP_CONF_DIR", "/etc/hadoop/conf",
                 "VCAPS_YARN_QUEUE", "ml");
         Submit yarn = dryRun(env, append(prepend(JOB, "--preset", "yarn"), "--executor-memory", "6g"));
-        assertEquals("/opt/spark/bin/spark-submit", yarn.args().get(0), "YARN needs a Spark distribution's spark-submit");
+        assertEquals("/opt/spark/bin/spark-submit", yarn.args().get(0),
+                "YARN needs a Spark distribution's spark-submit");
         assertEquals("yarn", yarn.option("--master"));
         assertEquals("cluster", yarn.option("--deploy-mode"));
         assertEquals("6g", yarn.option("--executor-memory"));
@@ -127,7 +131,8 @@ class LauncherPresetsTest {
         assertTrue(nowhereToUpload.err().contains("VCAPS_K8S_UPLOAD_PATH"), nowhereToUpload.err());
         env.put("VCAPS_JAR", "local:///opt/vcaps/vcaps-app.jar");
         Submit inImage = dryRun(env, prepend(JOB, "--preset", "k8s"));
-        assertTrue(inImage.args().contains("local:///opt/vcaps/vcaps-app.jar"), "the jar in the image is used as it is");
+        assertTrue(inImage.args().contains("local:///opt/vcaps/vcaps-app.jar"),
+                "the jar in the image is used as it is");
         assertEquals(null, inImage.conf("spark.kubernetes.file.upload.path"));
     }
 
@@ -141,7 +146,8 @@ class LauncherPresetsTest {
         String file = project.presets().resolve("standalone.sh").toString();
         assertEquals(byFlag.args(), dryRun(env, prepend(JOB, "--preset", file)).args(), "a preset given by its path");
 
-        Result unknown = bash(Map.of("VCAPS_DRY_RUN", "1"), "\"$0\" --preset mesos train", project.launcher().toString());
+        Result unknown = bash(Map.of("VCAPS_DRY_RUN", "1"), "\"$0\" --preset mesos train",
+                project.launcher().toString());
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("unknown preset 'mesos'") && unknown.err().contains("standalone"),
                 unknown.err());
@@ -242,7 +248,8 @@ class LauncherPresetsTest {
         try {
             Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             int exit = process.waitFor();
-            return new Result(exit, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            return new Result(exit, Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

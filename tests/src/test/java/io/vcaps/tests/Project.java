@@ -86,7 +86,8 @@ record Project(Path root) {
     static List<String> java17Flags() {
         String flags = System.getProperty("vcaps.java17.opens");
         if (flags == null || flags.isBlank()) {
-            throw new AssertionError("system property vcaps.java17.opens is not set: run through Maven (tests/pom.xml)");
+            throw new AssertionError("system property vcaps.java17.opens is not set: run through Maven "
+                    + "(tests/pom.xml)");
         }
         return List.of(flags.strip().split("\\s+"));
     }

@@ -56,7 +56,8 @@ final class StandaloneCluster {
         List<String> master = new ArrayList<>(List.of(java, "-Xmx256m"));
         master.addAll(Project.java17Flags());
         master.addAll(List.of("-cp", classpath, "org.apache.spark.deploy.master.Master",
-                "--host", "127.0.0.1", "--port", Integer.toString(ports[0]), "--webui-port", Integer.toString(ports[1])));
+                "--host", "127.0.0.1", "--port", Integer.toString(ports[0]), "--webui-port",
+                        Integer.toString(ports[1])));
         Process masterProcess = processes.start(master, LOOPBACK, cluster.masterLog);
         awaitLine(masterProcess, cluster.masterLog, "I have been elected leader");
 
@@ -134,11 +135,13 @@ final class StandaloneCluster {
     private static void awaitLine(Process process, Path log, String line) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1).contains(line)) {
+            if (Files.exists(log)
+                    && Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1).contains(line)) {
                 return;
             }
             if (!process.isAlive()) {
-                throw new AssertionError("exited with " + process.exitValue() + " before logging '" + line + "'; the end"
+                throw new AssertionError("exited with " + process.exitValue() + " before logging '" + line
+                        + "'; the end"
                         + " of " + log + ":\n" + Processes.tail(log, 40));
             }
             Thread.sleep(200);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -117,14 +117,5 @@ public final class ModelBundle {
                     + " declares images of " + shape + " (" + shape.pixels() + ")");
         }
         return new VcnModel(config, shape, entities, nets[0], nets[1], nets[2], provenance);
-    }
-
-    /** The bundle's header fields as a map, for reports. */
-    public static Map<String, Object> describe(VcnModel model) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("shape", model.shape().toString());
-        out.put("entities", model.entityNames());
-        out.put("provenance", model.provenance());
-        return out;
     }
 }

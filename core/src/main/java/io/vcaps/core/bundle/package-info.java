@@ -1,8 +1,8 @@
 /**
  * The model bundle format: {@link io.vcaps.core.bundle.ModelBundle} writes one zip with E, G and D in DL4J's
  * {@code ModelSerializer} format plus configuration, entity names, image shape and
- * {@link io.vcaps.core.bundle.Provenance}; {@link io.vcaps.core.bundle.NetworkFiles} reads and writes the networks
+ * {@link io.vcaps.core.vcn.Provenance}; {@link io.vcaps.core.bundle.NetworkFiles} reads and writes the networks
  * byte-compatibly but in bulk, with the coefficients stored rather than deflated so that reading is a copy. May
- * import {@code core.vcn} and {@code core.config}.
+ * import {@code core.vcn}, {@code core.layers} (the layers' former names) and {@code core.config}.
  */
 package io.vcaps.core.bundle;

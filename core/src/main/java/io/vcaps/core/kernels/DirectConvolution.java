@@ -1,7 +1,5 @@
 package io.vcaps.core.kernels;
 
-import io.vcaps.core.layers.NhwcConvolution;
-import io.vcaps.core.layers.NhwcDeconvolution;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -9,8 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Convolutions run whole by libnd4j's {@code conv2d} / {@code deconv2d} ops (oneDNN's kernels on vcaps' default
  * native build) over NHWC views of the flat batches, with vcaps' weight layouts passed as they are: a
- * {@link NhwcConvolution}'s W [k*k*C, F] is libnd4j's [kH, kW, iC, oC] (weight format 0), a
- * {@link NhwcDeconvolution}'s W [Cin, k*k*Cout] its [iC, kH, kW, oC] (format 2). On 2 cores they beat im2col +
+ * {@code NhwcConvolution}'s W [k*k*C, F] is libnd4j's [kH, kW, iC, oC] (weight format 0), a
+ * {@code NhwcDeconvolution}'s W [Cin, k*k*Cout] its [iC, kH, kW, oC] (format 2). On 2 cores they beat im2col +
  * sgemm several times over for narrow inputs (conv1, mnist-small's primary capsules, G and D) and lose for
  * mnist-paper's 256-channel primary capsules (docs/BENCHMARKS.md), hence {@link #chosen}.
  */
@@ -56,7 +54,8 @@ public final class DirectConvolution {
     }
 
     /** dx, dW and db of {@link #forward} from dOut. */
-    public static void backward(INDArray x, INDArray w, INDArray b, INDArray dOut, INDArray dx, INDArray dw, INDArray db,
+    public static void backward(INDArray x, INDArray w, INDArray b, INDArray dOut, INDArray dx, INDArray dw,
+            INDArray db,
             Patches p) {
         Nd4j.exec(op("conv2d_bp", p, CONV_WEIGHTS).addInputs(x, w, b, dOut).addOutputs(dx, dw, db).build());
     }

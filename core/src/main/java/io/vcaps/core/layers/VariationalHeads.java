@@ -9,7 +9,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.List;
 
 /**
- * The variational heads, one per capsule: mu_k = A_k v_k + a_k and logvar_k = B_k v_k + b_k. Input [batch, K*capsuleDim];
+ * The variational heads, one per capsule: mu_k = A_k v_k + a_k and logvar_k = B_k v_k + b_k. Input [batch,
+ * K*capsuleDim];
  * output [batch, K*2*latentDim], each capsule's mu then its logvar.
  */
 public class VariationalHeads extends KernelLayerConf {

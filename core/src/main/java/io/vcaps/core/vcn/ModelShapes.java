@@ -12,9 +12,7 @@ public final class ModelShapes {
     /** How much the conv generator upsamples each side: two transposed convolutions of stride 2. */
     public static final int GENERATOR_UPSAMPLING = 4;
     /** Kernel, stride and padding of each of D's strided convolutions. */
-    public static final int DISCRIMINATOR_KERNEL = 4;
-    public static final int DISCRIMINATOR_STRIDE = 2;
-    public static final int DISCRIMINATOR_PADDING = 1;
+    public static final int DISCRIMINATOR_KERNEL = 4, DISCRIMINATOR_STRIDE = 2, DISCRIMINATOR_PADDING = 1;
 
     private ModelShapes() {
     }

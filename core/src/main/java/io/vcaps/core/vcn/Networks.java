@@ -2,8 +2,8 @@ package io.vcaps.core.vcn;
 
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.layers.CapsuleRouting;
-import io.vcaps.core.layers.NhwcConvolution;
 import io.vcaps.core.layers.FullyConnected;
+import io.vcaps.core.layers.NhwcConvolution;
 import io.vcaps.core.layers.NhwcDeconvolution;
 import io.vcaps.core.layers.Nonlinearity;
 import io.vcaps.core.layers.VariationalHeads;

@@ -7,10 +7,6 @@ package io.vcaps.core.vcn;
 public record StepLosses(double margin, double reconstruction, double adversarial, double discriminator,
         double consistency, double klPresent, double klAbsent, int examples) {
 
-    public double total(double alpha, double beta, double gamma) {
-        return margin + alpha * reconstruction + beta * adversarial + gamma * consistency;
-    }
-
     public boolean isFinite() {
         return Double.isFinite(margin) && Double.isFinite(reconstruction) && Double.isFinite(adversarial)
                 && Double.isFinite(discriminator) && Double.isFinite(consistency);

@@ -1,7 +1,5 @@
 package io.vcaps.core.vcn;
 
-import io.vcaps.core.bundle.ModelBundle;
-import io.vcaps.core.bundle.Provenance;
 import io.vcaps.core.config.VcnConfig;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,7 +12,8 @@ import java.util.SplittableRandom;
 /**
  * A Variational Capsule Network: encoder E, generator G and discriminator D with the configuration, entity names,
  * image shape and provenance that made them. Inference: {@link #classify}, {@link #reconstruct},
- * {@link #synthesise}, {@link #traverse}. Training: {@link TrainingStep}. Saved and loaded by {@link ModelBundle}.
+ * {@link #synthesise}, {@link #traverse}. Training: {@link TrainingStep}. Saved and loaded by
+ * {@code core.bundle.ModelBundle}.
  */
 public final class VcnModel {
 

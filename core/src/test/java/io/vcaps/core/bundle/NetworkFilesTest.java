@@ -50,7 +50,8 @@ class NetworkFilesTest {
                 Nd4j.randn(DataType.DOUBLE, 2, 3, 4));
         for (INDArray array : arrays) {
             byte[] expected = bytes(array, Nd4j::write);
-            assertArrayEquals(expected, bytes(array, NetworkFiles::writeArray), "bytes of " + array.shapeInfoToString());
+            assertArrayEquals(expected, bytes(array, NetworkFiles::writeArray), "bytes of "
+                    + array.shapeInfoToString());
             INDArray back = NetworkFiles.readArray(expected);
             assertEquals(array, back, "read back " + array.shapeInfoToString());
             assertEquals(array.dataType(), back.dataType());
@@ -73,7 +74,8 @@ class NetworkFilesTest {
 
         ByteArrayOutputStream ours = new ByteArrayOutputStream();
         NetworkFiles.write(net, ours);
-        MultiLayerNetwork byDl4j = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(ours.toByteArray()), true);
+        MultiLayerNetwork byDl4j = ModelSerializer.restoreMultiLayerNetwork(
+                new ByteArrayInputStream(ours.toByteArray()), true);
         assertEquals(net.params(), byDl4j.params());
         assertEquals(state, byDl4j.getUpdater().getStateViewArray());
         assertEquals(net.getLayerWiseConfigurations(), byDl4j.getLayerWiseConfigurations());
@@ -95,7 +97,8 @@ class NetworkFilesTest {
         NetworkFiles.write(net, ours);
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(ours.toByteArray()))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                int expected = e.getName().equals(ModelSerializer.COEFFICIENTS_BIN) ? ZipEntry.STORED : ZipEntry.DEFLATED;
+                int expected = e.getName().equals(ModelSerializer.COEFFICIENTS_BIN)
+                        ? ZipEntry.STORED : ZipEntry.DEFLATED;
                 assertEquals(expected, e.getMethod(), e.getName());
             }
         }

@@ -51,8 +51,10 @@ class PatchesTest {
                                 int x = ox * p.stride() - p.padding() + kx;
                                 boolean inside = y >= 0 && y < p.height() && x >= 0 && x < p.width();
                                 float expected = inside ? images.getFloat(b, (y * p.width() + x) * c + ch) : 0f;
-                                assertEquals(expected, patches.getFloat((b * p.outHeight() + oy) * p.outWidth() + ox, (ky * k + kx) * c + ch),
-                                        "patch (" + b + "," + oy + "," + ox + ") at (" + ky + "," + kx + "," + ch + ")");
+                                int row = (b * p.outHeight() + oy) * p.outWidth() + ox;
+                                assertEquals(expected, patches.getFloat(row, (ky * k + kx) * c + ch),
+                                        "patch (" + b + "," + oy + "," + ox + ") at (" + ky + "," + kx + "," + ch
+                                                + ")");
                             }
                         }
                     }

@@ -7,7 +7,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One DL4J network as parameter averaging sees it: a flat parameter vector, a flat optimiser state (the updater's
  * state view, null for updaters without state), iteration and epoch counts, and a learning-rate scale relative to
- * the learning rates the network was built with. Wraps a {@link MultiLayerNetwork} (tests wrap a {@code ComputationGraph} too).
+ * the learning rates the network was built with. Wraps a {@link MultiLayerNetwork} (tests wrap a {@code
+ * ComputationGraph} too).
  */
 public abstract class Network {
 

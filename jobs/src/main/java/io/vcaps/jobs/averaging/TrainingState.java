@@ -128,7 +128,8 @@ public final class TrainingState implements Serializable {
     private void copyInto(Slot slot, INDArray target, String what) {
         if (!slot.present() || target == null) {
             if (slot.present() != (target != null)) {
-                throw new IllegalArgumentException(what + ": the state and the network disagree on whether there is one");
+                throw new IllegalArgumentException(what
+                        + ": the state and the network disagree on whether there is one");
             }
             return;
         }
@@ -325,8 +326,8 @@ public final class TrainingState implements Serializable {
         return switch (type) {
             case FLOAT -> 4;
             case DOUBLE -> 8;
-            default -> throw new IllegalArgumentException("parameter averaging supports float32 and float64 networks, not "
-                    + type);
+            default -> throw new IllegalArgumentException(
+                    "parameter averaging supports float32 and float64 networks, not " + type);
         };
     }
 
@@ -334,8 +335,8 @@ public final class TrainingState implements Serializable {
         return switch (type) {
             case FLOAT -> FLOAT;
             case DOUBLE -> DOUBLE;
-            default -> throw new IllegalArgumentException("parameter averaging supports float32 and float64 networks, not "
-                    + type);
+            default -> throw new IllegalArgumentException(
+                    "parameter averaging supports float32 and float64 networks, not " + type);
         };
     }
 

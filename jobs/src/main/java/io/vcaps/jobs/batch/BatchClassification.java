@@ -4,14 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.LabelledImages;
-import io.vcaps.spark.HadoopFiles;
-import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
+import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -20,6 +16,11 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Bulk classification: a bundle and an image dataset in, a {@link ClassificationSchema} Parquet table out, plus
@@ -38,7 +39,8 @@ public final class BatchClassification {
     }
 
     public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
-        try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(), request.output(),
+        try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(),
+                request.output(),
                 request.mode())) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
@@ -48,7 +50,8 @@ public final class BatchClassification {
             try {
                 JavaRDD<Row> images = input.rows().toJavaRDD();
                 int threads = WorkerThreads.plan(spark.sparkContext(), images.getNumPartitions());
-                JavaRDD<Row> scored = images.mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize(), threads));
+                JavaRDD<Row> scored = images.mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize(),
+                        threads));
                 String staging = output.staging().toString();
                 spark.createDataFrame(scored, ClassificationSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
@@ -60,7 +63,8 @@ public final class BatchClassification {
                     int k = model.entities();
                     evaluation = HadoopFiles.parquet(spark, output.staging())
                             .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
-                                    ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL, ClassificationSchema.LABELS)
+                                    ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
+                                            ClassificationSchema.LABELS)
                             .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
                     rows = evaluation.rows();
                     writeEvaluation(output, request, bundle, evaluation);

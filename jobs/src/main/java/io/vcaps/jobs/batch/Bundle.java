@@ -4,15 +4,16 @@ import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /**
  * A model bundle read once on the driver: its bytes (what executors get, by broadcast), its id (the first 16 hex
@@ -21,7 +22,10 @@ import org.apache.hadoop.fs.Path;
  */
 public record Bundle(String path, byte[] bytes, String id, VcnModel model) {
 
-    /** Reads and checks the bundle at {@code path} (any Hadoop URI); a missing or unreadable one is a {@link JobFailure}. */
+    /**
+     * Reads and checks the bundle at {@code path} (any Hadoop URI); a missing or unreadable one is a
+     * {@link JobFailure}.
+     */
     public static Bundle load(Configuration conf, String path) {
         byte[] bytes;
         try {

@@ -3,8 +3,6 @@ package io.vcaps.jobs.batch;
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,7 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code vcaps classify}: scores a Parquet image dataset with a model bundle, back to Parquet ({@link BatchClassification}). */
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vcaps classify}: scores a Parquet image dataset with a model bundle, back to Parquet
+ * ({@link BatchClassification}).
+ */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Classifies every image of a vcaps etl dataset (or of one split) on the",
             "executors and writes Parquet: id, predicted, predicted_name, present, kl,",
@@ -24,10 +28,12 @@ public final class ClassifyJob implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "the model bundle (any Hadoop URI)")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE",
+            description = "the model bundle (any Hadoop URI)")
     String model;
 
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "the dataset folder written by vcaps etl")
+    @Option(names = "--data", required = true, paramLabel = "PATH",
+            description = "the dataset folder written by vcaps etl")
     String data;
 
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")

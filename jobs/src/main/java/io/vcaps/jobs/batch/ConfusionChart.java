@@ -1,17 +1,19 @@
 package io.vcaps.jobs.batch;
 
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
 
 /**
  * A confusion matrix as a PNG a person can read (XChart heat map): true entities down the side, first at the top,
- * predicted entities along the bottom, each cell showing and shaded by its share of its row (in %; the counts are in the JSON report), so a
+ * predicted entities along the bottom, each cell showing and shaded by its share of its row (in %; the counts are in
+ * the JSON report), so a
  * well-classified entity shows as a dark diagonal cell whatever its support.
  */
 public final class ConfusionChart {

@@ -1,11 +1,12 @@
 package io.vcaps.jobs.batch;
 
+import org.apache.spark.sql.Row;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Row;
 
 /**
  * Counts that score classifications against labels, summed over the rows of a {@link ClassificationSchema} table:

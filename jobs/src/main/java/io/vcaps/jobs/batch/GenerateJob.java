@@ -3,14 +3,15 @@ package io.vcaps.jobs.batch;
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;
-import java.util.List;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+
+import java.util.List;
+import java.util.concurrent.Callable;
 
 /** {@code vcaps generate}: mass synthesis from a model bundle to Parquet and pictures ({@link MassSynthesis}). */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -25,7 +26,8 @@ public final class GenerateJob implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "the model bundle (any Hadoop URI)")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE",
+            description = "the model bundle (any Hadoop URI)")
     String model;
 
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")
@@ -37,7 +39,8 @@ public final class GenerateJob implements Callable<Integer> {
     @Option(names = "--entities", split = ",", paramLabel = "NAME", description = "entity names (default: all)")
     List<String> entities;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "noise seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
+            description = "noise seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",

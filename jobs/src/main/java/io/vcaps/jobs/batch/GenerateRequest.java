@@ -1,6 +1,7 @@
 package io.vcaps.jobs.batch;
 
 import io.vcaps.spark.OutputMode;
+
 import java.util.List;
 
 /**

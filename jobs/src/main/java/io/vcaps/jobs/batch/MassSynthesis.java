@@ -2,24 +2,25 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.spark.HadoopFiles;
-import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.WorkerThreads;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.util.SerializableConfiguration;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 
 /**
  * Mass synthesis: N images per requested entity from the prior at temperature t, written as a
@@ -42,7 +43,8 @@ public final class MassSynthesis {
     }
 
     public static Result run(SparkSession spark, GenerateRequest request) throws IOException {
-        try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(), request.output(),
+        try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(),
+                request.output(),
                 request.mode())) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
@@ -51,15 +53,19 @@ public final class MassSynthesis {
             try {
                 total = Math.multiplyExact(request.perEntity(), entities.length);
             } catch (ArithmeticException e) {
-                throw new JobFailure("--per-entity " + request.perEntity() + " times " + entities.length + " entities is too many images");
+                throw new JobFailure("--per-entity " + request.perEntity() + " times " + entities.length
+                        + " entities is too many images");
             }
             String staging = output.staging().toString();
             Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
             try {
-                String pngDir = request.png() ? new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString() : null;
+                String pngDir = request.png()
+                        ? new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString() : null;
                 JavaRDD<Row> rows = spark.range(0, total, 1, request.partitions()).toJavaRDD()
-                        .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(), request.seed(),
-                                request.temperature(), pngDir, new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
+                        .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(),
+                                request.seed(),
+                                request.temperature(), pngDir,
+                                        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
                                 WorkerThreads.plan(spark.sparkContext(), request.partitions())));
                 spark.createDataFrame(rows, SynthesisSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         // Every id, latent vector and image differs: Parquet's dictionary would only fall back.
@@ -121,14 +127,16 @@ public final class MassSynthesis {
                 }
             }
             byte[] png = PngImages.grid(images, columns, shape.height(), shape.width(), shape.channels(), scale(shape));
-            write(output, SynthesisSchema.SHEETS_DIR, SynthesisSchema.entityStem(entity, model.entityNames().get(entity)), png);
+            write(output, SynthesisSchema.SHEETS_DIR,
+                    SynthesisSchema.entityStem(entity, model.entityNames().get(entity)), png);
         }
     }
 
     /** A grid per entity: one row per latent dimension, that dimension across [-3, 3] with the others at 0. */
     private static void writeTraversals(CommittedOutput output, VcnModel model, int[] entities) throws IOException {
         for (int entity : entities) {
-            write(output, SynthesisSchema.TRAVERSALS_DIR, SynthesisSchema.entityStem(entity, model.entityNames().get(entity)),
+            write(output, SynthesisSchema.TRAVERSALS_DIR,
+                    SynthesisSchema.entityStem(entity, model.entityNames().get(entity)),
                     traversal(model, entity));
         }
     }

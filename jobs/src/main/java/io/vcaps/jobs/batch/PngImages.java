@@ -6,13 +6,14 @@ import ar.com.hjg.pngj.PngWriter;
 import ar.com.hjg.pngj.pixels.CompressorStreamDeflater;
 import ar.com.hjg.pngj.pixels.PixelsWriter;
 import ar.com.hjg.pngj.pixels.PixelsWriterDefault;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.Deflater;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Pictures of vcaps images (uint8, row-major HWC, 1 or 3 channels) as PNG: one image, or a grid of them on a light grey
@@ -83,7 +84,8 @@ public final class PngImages {
      */
     private static byte[] encode(byte[] pixels, int height, int width, int channels) {
         if (pixels.length != height * width * channels) {
-            throw new IllegalArgumentException(pixels.length + " bytes are not a " + height + "x" + width + "x" + channels + " image");
+            throw new IllegalArgumentException(pixels.length + " bytes are not a " + height + "x" + width + "x"
+                    + channels + " image");
         }
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("a PNG of " + channels + " channels: expected 1 (grey) or 3 (RGB)");
@@ -121,7 +123,8 @@ public final class PngImages {
                 protected void initParams() {
                     Deflater deflater = DEFLATERS.get();
                     deflater.reset();
-                    setCompressorStream(new CompressorStreamDeflater(getOs(), buflen, info.getTotalRawBytes(), deflater));
+                    setCompressorStream(new CompressorStreamDeflater(getOs(), buflen, info.getTotalRawBytes(),
+                            deflater));
                     super.initParams();
                 }
             };

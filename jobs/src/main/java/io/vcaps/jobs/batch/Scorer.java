@@ -4,12 +4,8 @@ import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.LabelledImages;
 import io.vcaps.dataset.Pixels;
-import io.vcaps.spark.WorkerThreads;
 import io.vcaps.spark.JobFailure;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.NoSuchElementException;
+import io.vcaps.spark.WorkerThreads;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -17,6 +13,11 @@ import org.apache.spark.sql.RowFactory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * Scores one partition of {@link LabelledImages} rows in minibatches with the task thread's own model (capsule
@@ -100,14 +101,17 @@ final class Scorer implements FlatMapFunction<Iterator<Row>, Row> {
             out.add(RowFactory.create(row.getString(LabelledImages.ID), predicted, model.entityNames().get(predicted),
                     present.toArray(new Integer[0]), boxed(kl), c.score()[b], c.unknown()[b],
                     row.isNullAt(LabelledImages.LABEL) ? null : row.getInt(LabelledImages.LABEL),
-                    row.isNullAt(LabelledImages.LABELS) ? null : row.getList(LabelledImages.LABELS).toArray(new Integer[0]),
+                    row.isNullAt(LabelledImages.LABELS)
+                            ? null : row.getList(LabelledImages.LABELS).toArray(new Integer[0]),
                     bundleId));
         }
     }
 
     private static void checkLabels(Row row, int k) {
-        if (!row.isNullAt(LabelledImages.LABEL) && (row.getInt(LabelledImages.LABEL) < 0 || row.getInt(LabelledImages.LABEL) >= k)) {
-            throw new JobFailure("image " + row.getString(LabelledImages.ID) + " has label " + row.getInt(LabelledImages.LABEL)
+        if (!row.isNullAt(LabelledImages.LABEL)
+                && (row.getInt(LabelledImages.LABEL) < 0 || row.getInt(LabelledImages.LABEL) >= k)) {
+            throw new JobFailure("image " + row.getString(LabelledImages.ID) + " has label "
+                    + row.getInt(LabelledImages.LABEL)
                     + ", outside the model's " + k + " entities; is the dataset's metadata missing?");
         }
         if (row.isNullAt(LabelledImages.LABELS)) {

@@ -4,6 +4,15 @@ import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.WorkerThreads;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,14 +22,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Turns one partition of global image numbers g (0 .. E*N-1; entity slot g / N, index g % N) into
@@ -29,11 +30,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * outside the partition dropped), so every image comes out of the very same computation, and the same bytes, for
  * any number of partitions or executors. With {@code pngDir} set, each image is also written as a PNG file.
  */
-final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
+public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private static final long serialVersionUID = 1L;
 
     /** Images per generator call, and the alignment of the batches. */
-    static final int BATCH = 64;
+    public static final int BATCH = 64;
 
     private final String bundleId;
     private final Broadcast<byte[]> bundle;
@@ -155,7 +156,8 @@ final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
                 org.nd4j.linalg.indexing.NDArrayIndex.all());
         float[] values = slice.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
         if (values.length != count * columns) {
-            throw new IllegalStateException("unexpected buffer of " + values.length + " values for " + count + "x" + columns);
+            throw new IllegalStateException("unexpected buffer of " + values.length + " values for " + count + "x"
+                    + columns);
         }
         return values;
     }

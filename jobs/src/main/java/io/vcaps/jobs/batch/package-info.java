@@ -1,6 +1,9 @@
 /**
  * {@code vcaps classify} and {@code vcaps generate}: bulk classification and mass synthesis with a model bundle,
- * broadcast once and read by every executor thread into a model of its own. May import core, {@code io.vcaps.etl}
- * (the dataset) and {@code io.vcaps.spark}.
+ * broadcast once; every executor thread reads its own model from the broadcast bytes the first time it needs one
+ * (without the optimiser state, which inference never reads) and keeps it for later tasks (a DL4J network is not
+ * thread-safe), and limits ND4J to its share of the executor's cores ({@code WorkerThreads}, as in training).
+ * Output is written into a hidden staging folder and renamed into place ({@code CommittedOutput}). May import
+ * core, {@code io.vcaps.dataset} and {@code io.vcaps.spark}.
  */
 package io.vcaps.jobs.batch;

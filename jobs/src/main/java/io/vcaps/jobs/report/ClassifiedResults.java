@@ -6,12 +6,13 @@ import io.vcaps.jobs.batch.ClassificationSchema;
 import io.vcaps.jobs.batch.ConfusionChart;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 
 /**
  * What {@code vcaps classify} wrote beside its rows: the evaluation ({@code _eval.json}) and the confusion matrix
@@ -40,7 +41,8 @@ record ClassifiedResults(String path, JsonNode eval, Figure confusion) {
                 + " images, in %%", path);
         Path picture = new Path(dir, ClassificationSchema.CONFUSION_FILE);
         if (HadoopFiles.exists(conf, picture)) {
-            return new ClassifiedResults(path, eval, new Figure("confusion.png", HadoopFiles.read(conf, picture), caption));
+            return new ClassifiedResults(path, eval,
+                    new Figure("confusion.png", HadoopFiles.read(conf, picture), caption));
         }
         JsonNode matrix = eval.path("confusion");
         if (!matrix.isObject()) {

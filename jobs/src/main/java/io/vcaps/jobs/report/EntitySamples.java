@@ -6,16 +6,17 @@ import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.PngImages;
 import io.vcaps.jobs.batch.SynthesisSchema;
 import io.vcaps.spark.JobFailure;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
 
 /**
  * Samples of each entity, a strip of images per entity: drawn from the model's prior here (z_k ~ N(0, t^2 I) for the
@@ -50,7 +51,10 @@ final class EntitySamples {
                 + " temperature %s)", seed, temperature), strips);
     }
 
-    /** The first {@code perEntity} images (by index) of each entity in the {@code vcaps generate} output at {@code path}. */
+    /**
+     * The first {@code perEntity} images (by index) of each entity in the {@code vcaps generate} output at
+     * {@code path}.
+     */
     static Result generated(SparkSession spark, String path, int perEntity) {
         Dataset<Row> table;
         try {

@@ -8,15 +8,16 @@ import io.vcaps.dataset.LabelledImages;
 import io.vcaps.dataset.Pixels;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.PngImages;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The first held-out images of a dataset (its {@code test} split, in id order) beside the model's reconstructions

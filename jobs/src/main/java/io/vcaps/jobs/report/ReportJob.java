@@ -2,15 +2,16 @@ package io.vcaps.jobs.report;
 
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.Sessions;
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
 /** {@code vcaps report}: one self-contained HTML page about a training run ({@link RunReport}). */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,

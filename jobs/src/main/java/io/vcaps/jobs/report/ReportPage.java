@@ -1,11 +1,12 @@
 package io.vcaps.jobs.report;
 
-import java.util.List;
-import java.util.Map;
 import org.jsoup.nodes.DataNode;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.DocumentType;
 import org.jsoup.nodes.Element;
+
+import java.util.List;
+import java.util.Map;
 
 /**
  * The report's HTML document, built with jsoup so that every text and attribute put into it is escaped: sections of
@@ -38,7 +39,8 @@ final class ReportPage {
             window.addEventListener('load', function () {
               var images = document.images, loaded = 0, broken = [];
               for (var i = 0; i < images.length; i++) {
-                if (images[i].complete && images[i].naturalWidth > 0) { loaded++; } else { broken.push(images[i].getAttribute('src')); }
+                if (images[i].complete && images[i].naturalWidth > 0) { loaded++; }
+                else { broken.push(images[i].getAttribute('src')); }
               }
               var check = document.getElementById('image-check');
               check.setAttribute('data-total', images.length);

@@ -6,15 +6,16 @@ import io.vcaps.jobs.run.MetricsLine;
 import io.vcaps.jobs.run.MetricsLog;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.JobFailure;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /**
  * A finished training run (RUN_DIR of {@code vcaps train}) as the report reads it: the final evaluation

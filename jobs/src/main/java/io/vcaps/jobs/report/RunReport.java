@@ -2,17 +2,23 @@ package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.core.bundle.Provenance;
+import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
-import io.vcaps.spark.HadoopFiles;
 import io.vcaps.jobs.batch.SynthesisSchema;
 import io.vcaps.jobs.run.FinalEvaluation;
 import io.vcaps.jobs.run.MetricsLine;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.CommittedOutput;
+import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.OutputMode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.jsoup.nodes.Element;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,11 +31,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.SparkSession;
-import org.jsoup.nodes.Element;
 
 /**
  * Writes the report of a training run: one HTML page ({@value #PAGE}) with its PNG pictures beside it, in one folder

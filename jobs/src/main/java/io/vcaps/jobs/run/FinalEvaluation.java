@@ -1,21 +1,15 @@
 package io.vcaps.jobs.run;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
- * {@code eval.json}: the final evaluation of a run's last model on the whole held-out split (README, Training).
+ * {@code eval.json}: the final evaluation of a run's last model on the whole held-out split (README, Training),
+ * its fields in snake case in this order.
  *
  * @param dataset the dataset's identity, {@code path@created}
  */
-@JsonPropertyOrder({"epoch", "accuracy", "reconstruction_error", "examples", "round", "model", "dataset", "split"})
-public record FinalEvaluation(
-        @JsonProperty("epoch") double epoch,
-        @JsonProperty("accuracy") double accuracy,
-        @JsonProperty("reconstruction_error") double reconstructionError,
-        @JsonProperty("examples") long examples,
-        @JsonProperty("round") long round,
-        @JsonProperty("model") String model,
-        @JsonProperty("dataset") String dataset,
-        @JsonProperty("split") String split) {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record FinalEvaluation(double epoch, double accuracy, double reconstructionError, long examples, long round,
+        String model, String dataset, String split) {
 }

@@ -9,12 +9,29 @@ import java.util.Map;
 
 /**
  * One line of {@code metrics.jsonl}: a {@code type}, the {@code round} it belongs to, and the fields of its type.
- * Each type's record is the one place its field names are spelt: {@link #fields()} is what {@link MetricsLog}
- * writes, {@link #parse} reads it back.
+ * The names of the types and fields are spelt here only: each type's record gives its {@link #fields()}, which
+ * {@link MetricsLog} writes, and {@link #parse} reads them back.
  */
 public sealed interface MetricsLine {
 
-    String type();
+    /** The types of line, as written in {@code type}. */
+    String START = "start", ROUND = "round", NON_FINITE = "non_finite", EVAL = "eval", CHECKPOINT = "checkpoint";
+    /** The fields of round and non-finite lines other than the loss terms. */
+    String EPOCH = "epoch", EXAMPLES = "examples", WORKERS = "workers", IMAGES_PER_S = "images_per_s",
+            SECONDS = "seconds", OVERHEAD = "overhead_s", LEARNING_RATE_SCALE = "learning_rate_scale",
+            ELAPSED = "elapsed_s", NON_FINITE_WORKERS = "non_finite_workers", NON_FINITE_ROUNDS = "non_finite_rounds",
+            ACTION = "action";
+    /** The fields of the other lines. */
+    String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
+            FINAL = "final", PATH = "path";
+
+    /** The {@code type} of each kind of line. */
+    Map<Class<? extends MetricsLine>, String> TYPES = Map.of(Start.class, START, Rounds.class, ROUND,
+            NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT);
+
+    default String type() {
+        return TYPES.get(getClass());
+    }
 
     long round();
 
@@ -25,18 +42,27 @@ public sealed interface MetricsLine {
     static MetricsLine parse(JsonNode node) {
         long round = node.path("round").asLong();
         return switch (node.path("type").asText()) {
-            case Start.TYPE -> new Start(round, node.path(Start.DATASET).asText(null), rest(node, Map.of()));
-            case Rounds.TYPE -> new Rounds(round, RoundStats.from(node), number(node, Rounds.ELAPSED));
-            case NonFinite.TYPE -> new NonFinite(round, RoundStats.from(node),
-                    ints(node.path(NonFinite.WORKERS)), node.path(NonFinite.ROUNDS).asInt(),
-                    node.path(NonFinite.ACTION).asText());
-            case Eval.TYPE -> new Eval(round, number(node, Eval.EPOCH), number(node, Eval.ACCURACY),
-                    number(node, Eval.RECONSTRUCTION_ERROR), node.path(Eval.EXAMPLES).asLong(),
-                    node.path(Eval.FINAL).asBoolean());
-            case Checkpointed.TYPE -> new Checkpointed(round, node.path(Checkpointed.PATH).asText(),
-                    number(node, Checkpointed.EPOCH));
+            case START -> new Start(round, node.path(DATASET).asText(null), rest(node, Map.of()));
+            case ROUND -> new Rounds(round, RoundStats.from(node), number(node, ELAPSED));
+            case NON_FINITE -> new NonFinite(round, RoundStats.from(node),
+                    ints(node.path(NON_FINITE_WORKERS)), node.path(NON_FINITE_ROUNDS).asInt(),
+                    node.path(ACTION).asText());
+            case EVAL -> new Eval(round, number(node, EPOCH), number(node, ACCURACY),
+                    number(node, RECONSTRUCTION_ERROR), node.path(EXAMPLES).asLong(),
+                    node.path(FINAL).asBoolean());
+            case CHECKPOINT -> new Checkpointed(round, node.path(PATH).asText(),
+                    number(node, EPOCH));
             default -> null;
         };
+    }
+
+    /** Names and values, in this order. */
+    private static Map<String, Object> ordered(Object... namesAndValues) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            f.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return f;
     }
 
     /** A number field; NaN where it was not finite (written as null) or is missing. */
@@ -67,13 +93,6 @@ public sealed interface MetricsLine {
      * the training keys, workers, ...), kept as written.
      */
     record Start(long round, String dataset, Map<String, Object> settings) implements MetricsLine {
-        static final String TYPE = "start";
-        static final String DATASET = "dataset";
-
-        @Override
-        public String type() {
-            return TYPE;
-        }
 
         @Override
         public Map<String, Object> fields() {
@@ -94,27 +113,18 @@ public sealed interface MetricsLine {
      */
     record RoundStats(double epoch, long examples, int workers, Map<String, Double> losses, double imagesPerSecond,
                       double seconds, double overheadSeconds, double learningRateScale) {
-        static final String EPOCH = "epoch";
-        static final String EXAMPLES = "examples";
-        static final String WORKERS = "workers";
-        static final String IMAGES_PER_S = "images_per_s";
-        static final String SECONDS = "seconds";
-        static final String OVERHEAD = "overhead_s";
-        static final String LEARNING_RATE_SCALE = "learning_rate_scale";
         /** Fields of a round's line that are not loss terms. */
         private static final List<String> NOT_LOSSES = List.of("type", "round", EPOCH, EXAMPLES, WORKERS,
-                IMAGES_PER_S, SECONDS, OVERHEAD, Rounds.ELAPSED, LEARNING_RATE_SCALE, NonFinite.WORKERS,
-                NonFinite.ROUNDS, NonFinite.ACTION);
+                IMAGES_PER_S, SECONDS, OVERHEAD, ELAPSED, LEARNING_RATE_SCALE, NON_FINITE_WORKERS, NON_FINITE_ROUNDS,
+                ACTION);
 
-        void putInto(Map<String, Object> f) {
-            f.put(EPOCH, epoch);
-            f.put(EXAMPLES, examples);
-            f.put(WORKERS, workers);
+        /** The fields of a round's line, losses after the counts and before the times. */
+        Map<String, Object> fields() {
+            Map<String, Object> f = ordered(EPOCH, epoch, EXAMPLES, examples, WORKERS, workers);
             f.putAll(losses);
-            f.put(IMAGES_PER_S, imagesPerSecond);
-            f.put(SECONDS, seconds);
-            f.put(OVERHEAD, overheadSeconds);
-            f.put(LEARNING_RATE_SCALE, learningRateScale);
+            f.putAll(ordered(IMAGES_PER_S, imagesPerSecond, SECONDS, seconds, OVERHEAD, overheadSeconds,
+                    LEARNING_RATE_SCALE, learningRateScale));
+            return f;
         }
 
         static RoundStats from(JsonNode node) {
@@ -133,18 +143,10 @@ public sealed interface MetricsLine {
 
     /** A round that was averaged in. */
     record Rounds(long round, RoundStats stats, double elapsedSeconds) implements MetricsLine {
-        static final String TYPE = "round";
-        static final String ELAPSED = "elapsed_s";
-
-        @Override
-        public String type() {
-            return TYPE;
-        }
 
         @Override
         public Map<String, Object> fields() {
-            Map<String, Object> f = new LinkedHashMap<>();
-            stats.putInto(f);
+            Map<String, Object> f = stats.fields();
             f.put(ELAPSED, elapsedSeconds);
             return f;
         }
@@ -153,23 +155,11 @@ public sealed interface MetricsLine {
     /** A round in which some worker's loss or parameters became NaN or infinite: not averaged in. */
     record NonFinite(long round, RoundStats stats, List<Integer> nonFiniteWorkers, int nonFiniteRounds,
                      String action) implements MetricsLine {
-        static final String TYPE = "non_finite";
-        static final String WORKERS = "non_finite_workers";
-        static final String ROUNDS = "non_finite_rounds";
-        static final String ACTION = "action";
-
-        @Override
-        public String type() {
-            return TYPE;
-        }
 
         @Override
         public Map<String, Object> fields() {
-            Map<String, Object> f = new LinkedHashMap<>();
-            stats.putInto(f);
-            f.put(WORKERS, nonFiniteWorkers);
-            f.put(ROUNDS, nonFiniteRounds);
-            f.put(ACTION, action);
+            Map<String, Object> f = stats.fields();
+            f.putAll(ordered(NON_FINITE_WORKERS, nonFiniteWorkers, NON_FINITE_ROUNDS, nonFiniteRounds, ACTION, action));
             return f;
         }
     }
@@ -177,47 +167,20 @@ public sealed interface MetricsLine {
     /** A held-out evaluation: during training on a sample, {@code last} on the whole test split. */
     record Eval(long round, double epoch, double accuracy, double reconstructionError, long examples,
                 boolean last) implements MetricsLine {
-        static final String TYPE = "eval";
-        static final String EPOCH = "epoch";
-        static final String ACCURACY = "accuracy";
-        static final String RECONSTRUCTION_ERROR = "reconstruction_error";
-        static final String EXAMPLES = "examples";
-        static final String FINAL = "final";
-
-        @Override
-        public String type() {
-            return TYPE;
-        }
 
         @Override
         public Map<String, Object> fields() {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put(EPOCH, epoch);
-            f.put(ACCURACY, accuracy);
-            f.put(RECONSTRUCTION_ERROR, reconstructionError);
-            f.put(EXAMPLES, examples);
-            f.put(FINAL, last);
-            return f;
+            return ordered(EPOCH, epoch, ACCURACY, accuracy, RECONSTRUCTION_ERROR, reconstructionError, EXAMPLES,
+                    examples, FINAL, last);
         }
     }
 
     /** A checkpoint written. */
     record Checkpointed(long round, String path, double epoch) implements MetricsLine {
-        static final String TYPE = "checkpoint";
-        static final String PATH = "path";
-        static final String EPOCH = "epoch";
-
-        @Override
-        public String type() {
-            return TYPE;
-        }
 
         @Override
         public Map<String, Object> fields() {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put(PATH, path);
-            f.put(EPOCH, epoch);
-            return f;
+            return ordered(PATH, path, EPOCH, epoch);
         }
     }
 }

@@ -27,7 +27,8 @@ final class ConsoleProgress {
             eta = Math.min(eta, Math.max(0, budgetSeconds - elapsed));
         }
         out.println(String.format(Locale.ROOT,
-                "round %d/%d  epoch %.2f  margin %.4g  rec %.4g  adv %.4g  D %.4g  KL+ %.3g  KL- %.3g  %.1f img/s  ETA %s",
+                "round %d/%d  epoch %.2f  margin %.4g  rec %.4g  adv %.4g  D %.4g  KL+ %.3g  KL- %.3g  %.1f img/s"
+                        + "  ETA %s",
                 round, totalRounds, epoch, t.mean("margin"), t.mean("reconstruction"), t.mean("adversarial"),
                 t.mean("discriminator"), t.mean("kl_present"), t.mean("kl_absent"), r.imagesPerSecond(),
                 duration(eta)));
@@ -35,7 +36,8 @@ final class ConsoleProgress {
     }
 
     void evaluation(long round, HeldOutEvaluation.Result e, boolean last) {
-        out.println(String.format(Locale.ROOT, "  %s after round %d: accuracy %.4f  reconstruction error %.4g  (%d images)",
+        out.println(String.format(Locale.ROOT,
+                "  %s after round %d: accuracy %.4f  reconstruction error %.4g  (%d images)",
                 last ? "final held-out evaluation" : "held-out", round, e.accuracy(), e.reconstructionError(),
                 e.examples()));
         out.flush();

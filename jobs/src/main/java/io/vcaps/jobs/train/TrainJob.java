@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
                 "RUN_DIR gets model.zip (the last model), eval.json, metrics.jsonl and checkpoints/."})
 public final class TrainJob implements Callable<Integer> {
 
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "Parquet dataset written by vcaps etl")
+    @Option(names = "--data", required = true, paramLabel = "PATH",
+            description = "Parquet dataset written by vcaps etl")
     String data;
 
     @Option(names = "--output", required = true, paramLabel = "RUN_DIR", description = "run directory (any Hadoop URI)")

@@ -58,11 +58,6 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         return from(overrides, conf == null ? "defaults" : conf.getPath());
     }
 
-    /** The settings of HOCON text. */
-    public static TrainingSettings parse(String hocon) {
-        return from(ConfigFactory.parseString(hocon), "text");
-    }
-
     private static TrainingSettings from(Config overrides, String source) {
         try {
             Config t = overrides.withFallback(ConfigFactory.defaultReference(VcnConfig.class.getClassLoader()))

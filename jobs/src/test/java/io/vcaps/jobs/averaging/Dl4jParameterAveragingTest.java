@@ -1,7 +1,7 @@
 package io.vcaps.jobs.averaging;
 
-import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.data.SyntheticDigits;
+import io.vcaps.jobs.TestSpark;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,18 +1,11 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.jobs.TestSpark;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.vcaps.bench.SyntheticDataset;
+import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
+import io.vcaps.jobs.TestSpark;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -20,6 +13,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each bad input makes the job exit 1 with a line saying what is wrong, and leaves no output behind. */
 class BadInputTest {
@@ -56,7 +58,8 @@ class BadInputTest {
     void missingBundle() throws Exception {
         String missing = dir.resolve("nope.vcaps").toString();
         Path out = dir.resolve("out");
-        assertFails(new ClassifyJob(), out, "model bundle not found: " + missing, classify(missing, fixture.dataset.toString(), out));
+        assertFails(new ClassifyJob(), out, "model bundle not found: " + missing,
+                classify(missing, fixture.dataset.toString(), out));
         assertFails(new GenerateJob(), out, "model bundle not found: " + missing, generate(missing, out));
     }
 
@@ -68,7 +71,8 @@ class BadInputTest {
         byte[] real = Files.readAllBytes(fixture.bundle);
         Files.write(truncated, Arrays.copyOf(real, real.length / 2));
         Path out = dir.resolve("out");
-        assertFails(new ClassifyJob(), out, "not a vcaps bundle", classify(junk.toString(), fixture.dataset.toString(), out));
+        assertFails(new ClassifyJob(), out, "not a vcaps bundle",
+                classify(junk.toString(), fixture.dataset.toString(), out));
         assertFails(new GenerateJob(), out, truncated.toString(), generate(truncated.toString(), out));
     }
 
@@ -82,7 +86,8 @@ class BadInputTest {
         }
         Path out = dir.resolve("out");
         assertFails(new ClassifyJob(), out, "the model reads 32x32x1 images (HxWxC) but the dataset at "
-                + fixture.dataset + " holds 28x28x1 images", classify(bundle.toString(), fixture.dataset.toString(), out));
+                + fixture.dataset + " holds 28x28x1 images",
+                        classify(bundle.toString(), fixture.dataset.toString(), out));
     }
 
     @Test
@@ -94,9 +99,11 @@ class BadInputTest {
         assertFails(new ClassifyJob(), out, "dataset " + partial + " lacks the column height",
                 classify(fixture.bundle.toString(), partial.toString(), out));
         String missing = dir.resolve("no-such-data").toString();
-        assertFails(new ClassifyJob(), out, "no dataset at " + missing, classify(fixture.bundle.toString(), missing, out));
+        assertFails(new ClassifyJob(), out, "no dataset at " + missing,
+                classify(fixture.bundle.toString(), missing, out));
         assertFails(new ClassifyJob(), out, "has no rows in split 'validation'",
-                ClassifyJobTest.concat(classify(fixture.bundle.toString(), fixture.dataset.toString(), out), "--split", "validation"));
+                ClassifyJobTest.concat(classify(fixture.bundle.toString(), fixture.dataset.toString(), out), "--split",
+                        "validation"));
     }
 
     @Test
@@ -122,7 +129,8 @@ class BadInputTest {
     @Test
     void badOptionsExitTwo() {
         Path out = dir.resolve("out");
-        assertEquals(2, Cli.run(new GenerateJob(), generate(fixture.bundle.toString(), out, "--temperature", "-1")).exit());
+        assertEquals(2,
+                Cli.run(new GenerateJob(), generate(fixture.bundle.toString(), out, "--temperature", "-1")).exit());
         assertEquals(2, Cli.run(new ClassifyJob(), "--model", "m", "--data", "d", "--output", out.toString(),
                 "--batch-size", "0").exit());
         assertFalse(Files.exists(out));

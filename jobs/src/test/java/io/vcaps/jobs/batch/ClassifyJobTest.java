@@ -1,27 +1,29 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.jobs.TestSpark;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.vcn.Classification;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import javax.imageio.ImageIO;
+import io.vcaps.jobs.TestSpark;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code vcaps classify} end to end: a trained bundle, a real Parquet dataset, local[2] Spark. */
 class ClassifyJobTest {
@@ -74,7 +76,8 @@ class ClassifyJobTest {
 
         // Row by row: the same prediction and KL as in-process.
         Dataset<Row> rows = spark.read().parquet(out.toString());
-        assertEquals(List.of("id", "predicted", "predicted_name", "present", "kl", "score", "unknown", "label", "labels",
+        assertEquals(List.of("id", "predicted", "predicted_name", "present", "kl", "score", "unknown", "label",
+                "labels",
                 "bundle_id"), Arrays.asList(rows.columns()));
         List<Row> sorted = rows.orderBy("id").collectAsList();
         assertEquals(TrainedFixture.TEST, sorted.size());
@@ -101,7 +104,8 @@ class ClassifyJobTest {
     void sameInputSameOutputAndOverwriteOnlyWhenAsked() throws Exception {
         Path first = dir.resolve("first");
         Path second = dir.resolve("second");
-        String[] common = {"--model", fixture.bundle.toString(), "--data", fixture.dataset.toString(), "--split", "test"};
+        String[] common = {"--model", fixture.bundle.toString(), "--data", fixture.dataset.toString(), "--split",
+                "test"};
         assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", first.toString())).exit());
         assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", second.toString())).exit());
         List<String> a = rows(first);
@@ -117,12 +121,14 @@ class ClassifyJobTest {
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("output already exists"), again.err());
         Files.delete(first.resolve(ClassificationSchema.EVAL_FILE));
-        assertEquals(0, Cli.run(new ClassifyJob(), concat(common, "--output", first.toString(), "--mode", "overwrite")).exit());
+        assertEquals(0,
+                Cli.run(new ClassifyJob(), concat(common, "--output", first.toString(), "--mode", "overwrite")).exit());
         assertTrue(Files.exists(first.resolve(ClassificationSchema.EVAL_FILE)), "replaced by a complete output");
     }
 
     private static List<String> rows(Path output) {
-        return spark.read().parquet(output.toString()).orderBy("id").collectAsList().stream().map(Row::toString).toList();
+        return spark.read().parquet(output.toString()).orderBy("id").collectAsList().stream().map(Row::toString)
+                .toList();
     }
 
     static String[] concat(String[] a, String... b) {

@@ -1,12 +1,13 @@
 package io.vcaps.jobs.batch;
 
 import io.vcaps.spark.JobCommandLine;
+import picocli.CommandLine;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 
 /** Runs a job command line in-process, as the launcher would, keeping its exit code and what it printed. */
 public record Cli(int exit, String out, String err) {
@@ -18,7 +19,8 @@ public record Cli(int exit, String out, String err) {
         line.setOut(new PrintWriter(out, true));
         line.setErr(new PrintWriter(err, true));
         int exit = line.execute(args);
-        System.out.println("$ " + line.getCommandName() + " " + String.join(" ", args) + "\n-> " + exit + "\n" + out + err);
+        System.out.println("$ " + line.getCommandName() + " " + String.join(" ", args) + "\n-> " + exit + "\n" + out
+                + err);
         return new Cli(exit, out.toString(), err.toString());
     }
 
@@ -28,7 +30,8 @@ public record Cli(int exit, String out, String err) {
             return true;
         }
         try (Stream<Path> siblings = Files.list(output.getParent())) {
-            return siblings.anyMatch(p -> p.getFileName().toString().startsWith("." + output.getFileName() + ".vcaps-"));
+            return siblings.anyMatch(p ->
+                    p.getFileName().toString().startsWith("." + output.getFileName() + ".vcaps-"));
         }
     }
 }

@@ -1,15 +1,16 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.config.VcnConfig;
-import io.vcaps.jobs.TestSpark;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.bench.BatchBenchmark;
+import io.vcaps.core.config.VcnConfig;
+import io.vcaps.jobs.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Files;
@@ -19,11 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code vcaps generate} end to end: a trained bundle, local[2] Spark, real Parquet and PNG files. */
 class GenerateJobTest {
@@ -55,7 +57,8 @@ class GenerateJobTest {
         List<Row> b = spark.read().parquet(three.toString()).orderBy("entity", "index").collectAsList();
         assertEquals(600, a.size());
         assertEquals(List.of("id", "entity", "entity_name", "seed", "index", "temperature", "z", "label", "labels",
-                "height", "width", "channels", "pixels"), Arrays.asList(spark.read().parquet(one.toString()).columns()));
+                "height", "width", "channels", "pixels"),
+                        Arrays.asList(spark.read().parquet(one.toString()).columns()));
         for (int i = 0; i < a.size(); i++) {
             Row x = a.get(i);
             Row y = b.get(i);
@@ -80,9 +83,11 @@ class GenerateJobTest {
         List<Path> pngs = pngs(one.resolve(SynthesisSchema.IMAGES_DIR));
         assertEquals(600, pngs.size());
         assertEquals(pngs.stream().map(p -> one.relativize(p).toString()).toList(),
-                pngs(three.resolve(SynthesisSchema.IMAGES_DIR)).stream().map(p -> three.relativize(p).toString()).toList());
+                pngs(three.resolve(SynthesisSchema.IMAGES_DIR)).stream().map(p ->
+                        three.relativize(p).toString()).toList());
         for (Path p : pngs) {
-            assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(three.resolve(one.relativize(p))), p.toString());
+            assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(three.resolve(one.relativize(p))),
+                    p.toString());
         }
         Path first = one.resolve(SynthesisSchema.IMAGES_DIR).resolve("2-2").resolve("000.png");
         BufferedImage image = ImageIO.read(first.toFile());

@@ -1,20 +1,22 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.jobs.TestSpark;
+import io.vcaps.bench.SyntheticDataset;
+import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.TrainingStep;
 import io.vcaps.core.vcn.VcnModel;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.vcaps.jobs.TestSpark;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A small model trained in-process on the train split of a {@link SyntheticDataset}, written as a real bundle, and
@@ -30,8 +32,10 @@ final class TrainedFixture {
      * A reduced model that learns in about a minute on two busy cores. The class-consistency term (gamma, SPEC
      * "beyond the paper") makes its prior samples recognisable after so little training.
      */
-    static final String CONF = "vcaps { model { conv1 { filters = 8, kernel = 9 }, primary { channels = 4, kernel = 9 },"
-            + " capsules { dim = 8 }, latent-dim = 8, generator { channels = 8 }, discriminator { channels = [8, 8] } },"
+    static final String CONF = "vcaps { model { conv1 { filters = 8, kernel = 9 }, primary { channels = 4, kernel = 9 "
+            + "},"
+            + " capsules { dim = 8 }, latent-dim = 8, generator { channels = 8 }, discriminator { channels = [8, 8] } "
+                    + "},"
             + " loss { beta = 0.0, alpha = 0.02, gamma = 0.5 }, optimizer.encoder-generator.learning-rate = 0.01,"
             + " training { seed = 3 } }";
 

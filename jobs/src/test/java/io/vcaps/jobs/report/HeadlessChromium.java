@@ -1,7 +1,5 @@
 package io.vcaps.jobs.report;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Opens a page in Debian's headless Chromium and returns the DOM after its scripts ran. A missing Chromium fails the

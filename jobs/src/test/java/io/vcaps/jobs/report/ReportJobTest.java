@@ -1,29 +1,14 @@
 package io.vcaps.jobs.report;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.bench.DigitsDataset;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.Vcaps;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.batch.PngImages;
-import io.vcaps.jobs.TestSpark;
-import io.vcaps.jobs.train.DigitsDataset;
 import io.vcaps.jobs.train.TrainFixtures;
-import java.awt.image.BufferedImage;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.jsoup.Jsoup;
@@ -34,6 +19,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code vcaps report} end to end on a real run: a small dataset, {@code vcaps train}, {@code vcaps classify} and

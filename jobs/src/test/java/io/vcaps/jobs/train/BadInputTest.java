@@ -1,10 +1,10 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.jobs.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -62,7 +62,8 @@ class BadInputTest {
             byte[] pixels = new byte[30 * 30];
             random.nextBytes(pixels);
             String split = i < 20 ? DatasetSchema.TRAIN : DatasetSchema.TEST;
-            rows.add(RowFactory.create(split + i, split, i % 10, Integer.toString(i % 10), new Integer[]{i % 10}, 30, 30,
+            rows.add(RowFactory.create(split + i, split, i % 10, Integer.toString(i % 10), new Integer[]{i % 10}, 30,
+                    30,
                     1, pixels));
         }
         spark.createDataFrame(rows, DatasetSchema.IMAGES).write().mode(SaveMode.ErrorIfExists)

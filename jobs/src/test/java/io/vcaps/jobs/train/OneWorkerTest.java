@@ -1,10 +1,10 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.jobs.TestSpark;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.TrainingStep;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.averaging.MinibatchOrder;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Round;

@@ -1,10 +1,10 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.TestSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,11 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.jobs.TestSpark;
+import io.vcaps.bench.DigitsDataset;
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
-import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.Vcaps;
 import io.vcaps.spark.JobCommandLine;
 import org.apache.hadoop.fs.Path;

@@ -1,8 +1,8 @@
 package io.vcaps.jobs.train;
 
-import io.vcaps.jobs.TestSpark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.jobs.TestSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,16 +1,20 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.spark.Sessions;
-import java.io.File;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code vcaps bench classify} and {@code vcaps bench generate} ({@link BatchBenchmark}); each prints one JSON line last. */
+import java.io.File;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vcaps bench classify} and {@code vcaps bench generate} ({@link BatchBenchmark}); each prints one JSON line
+ * last.
+ */
 public final class BatchBenchCommands {
     private BatchBenchCommands() {
     }
@@ -34,7 +38,8 @@ public final class BatchBenchCommands {
         @Option(names = "--images", defaultValue = "4000", description = "images timed (default: ${DEFAULT-VALUE})")
         int images;
 
-        @Option(names = "--batch-size", defaultValue = "64", description = "images per model call (default: ${DEFAULT-VALUE})")
+        @Option(names = "--batch-size", defaultValue = "64",
+                description = "images per model call (default: ${DEFAULT-VALUE})")
         int batchSize;
 
         @Option(names = "--partitions", description = "input Parquet partitions (default: Spark's default parallelism)")
@@ -51,12 +56,14 @@ public final class BatchBenchCommands {
 
     /** Synthesis images/s through Spark, Parquet only or with a PNG file per image. */
     @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Images/s of vcaps generate (Spark, Parquet, optionally PNG files) with an untrained model of --conf.")
+            description = "Images/s of vcaps generate (Spark, Parquet, optionally PNG files) with an untrained"
+                    + " model of --conf.")
     public static final class Generate implements Callable<Integer> {
         @Option(names = "--conf", description = "model configuration (HOCON); default: built-in defaults")
         File conf;
 
-        @Option(names = "--per-entity", defaultValue = "5000", description = "images per entity, 10 entities (default: ${DEFAULT-VALUE})")
+        @Option(names = "--per-entity", defaultValue = "5000",
+                description = "images per entity, 10 entities (default: ${DEFAULT-VALUE})")
         long perEntity;
 
         @Option(names = "--images", description = "also write one file per image: png")

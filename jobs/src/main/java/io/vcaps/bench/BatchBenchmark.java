@@ -1,11 +1,20 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.bench;
 
 import io.vcaps.core.bench.ModelBenchmark;
+import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.batch.BatchClassification;
+import io.vcaps.jobs.batch.ClassifyRequest;
+import io.vcaps.jobs.batch.GenerateRequest;
+import io.vcaps.jobs.batch.MassSynthesis;
+import io.vcaps.jobs.batch.Synthesiser;
 import io.vcaps.spark.OutputMode;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.buffer.DataType;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -19,9 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.commons.io.FileUtils;
-import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Times the batch jobs end to end through Spark, Parquet in and out, with an untrained model of a given
@@ -79,7 +85,8 @@ public final class BatchBenchmark {
         try {
             String bundle = writeBundle(config, work);
             MassSynthesis.run(spark, new GenerateRequest(bundle, work.resolve("warm").toString(),
-                    Math.min(perEntity, 8 * Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false, OutputMode.ERROR));
+                    Math.min(perEntity, 8 * Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false,
+                            OutputMode.ERROR));
             double filesPerSecond = png ? fileCreationRate(work.resolve("probe"),
                     Math.min(partitions, spark.sparkContext().defaultParallelism())) : 0;
             long start = System.nanoTime();
@@ -146,7 +153,8 @@ public final class BatchBenchmark {
     }
 
     private static String writeBundle(VcnConfig config, Path dir) throws IOException {
-        VcnModel model = VcnModel.create(config, new ImageShape(28, 28, 1), SyntheticDataset.entities(), DataType.FLOAT);
+        VcnModel model = VcnModel.create(config, new ImageShape(28, 28, 1), SyntheticDataset.entities(),
+                DataType.FLOAT);
         Path file = dir.resolve("model.vcaps");
         try (OutputStream out = Files.newOutputStream(file)) {
             ModelBundle.write(model, out);

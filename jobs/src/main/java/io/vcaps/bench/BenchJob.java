@@ -1,4 +1,4 @@
-package io.vcaps.jobs;
+package io.vcaps.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.bench.ModelBenchmark;
@@ -10,11 +10,13 @@ import java.io.File;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code vcaps bench model}: the model's training or inference speed, no Spark, one JSON line last. */
+/**
+ * {@code vcaps bench}: every benchmark of docs/BENCHMARKS.md, one subcommand each, each printing one JSON line last.
+ * A new benchmark is a picocli command in this package, listed in {@code subcommands}.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; each prints one JSON line last.",
-        subcommands = {BenchJob.Model.class, io.vcaps.jobs.train.SparkOverheadBench.class,
-            io.vcaps.jobs.batch.BatchBenchCommands.Classify.class,
-            io.vcaps.jobs.batch.BatchBenchCommands.Generate.class})
+        subcommands = {BenchJob.Model.class, SparkOverheadBench.class, BatchBenchCommands.Classify.class,
+            BatchBenchCommands.Generate.class, EtlBenchmark.class})
 public final class BenchJob implements Runnable {
 
     @Override

@@ -1,16 +1,9 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.bench;
 
 import io.vcaps.core.data.SyntheticDigits;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
-import io.vcaps.core.vcn.ImageShape;
-import java.io.IOException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,6 +11,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A vcaps etl dataset (docs/DATA.md) of {@link SyntheticDigits}, for benchmarks and tests that must not download

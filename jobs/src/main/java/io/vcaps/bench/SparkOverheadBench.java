@@ -1,4 +1,4 @@
-package io.vcaps.jobs.train;
+package io.vcaps.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.config.VcnConfig;
@@ -9,6 +9,10 @@ import io.vcaps.jobs.averaging.MinibatchOrder;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Round;
 import io.vcaps.jobs.averaging.TrainingState;
+import io.vcaps.jobs.train.Example;
+import io.vcaps.jobs.train.Minibatch;
+import io.vcaps.jobs.train.TrainingData;
+import io.vcaps.jobs.train.VcnTraining;
 import io.vcaps.spark.Sessions;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.fs.FileSystem;

@@ -1,9 +1,9 @@
-package io.vcaps.jobs.train;
+package io.vcaps.bench;
 
 import io.vcaps.core.data.SyntheticDigits;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
-import io.vcaps.core.vcn.ImageShape;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
