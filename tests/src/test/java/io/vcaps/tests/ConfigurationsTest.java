@@ -80,7 +80,8 @@ class ConfigurationsTest {
         assertArrayEquals(new long[] {BATCH, 2L * entities * latent}, capsules.shape(), file + ": E's mu and logvar");
 
         MultiLayerNetwork generator = Networks.generator(config, shape, entities, DataType.FLOAT);
-        INDArray images = generator.output(Nd4j.randn(DataType.FLOAT, BATCH, (long) entities * latent), false);
+        long inputs = (long) entities * latent + (config.generator().condition() ? entities : 0);
+        INDArray images = generator.output(Nd4j.randn(DataType.FLOAT, BATCH, inputs), false);
         assertArrayEquals(new long[] {BATCH, shape.pixels()}, images.shape(), file + ": G's images");
 
         MultiLayerNetwork discriminator = Networks.discriminator(config, shape, DataType.FLOAT);

@@ -31,7 +31,8 @@ public final class ModelBenchmark {
             int warmup, int steps) {
         VcnConfig used = capsnetEquivalent
                 ? config.with(new VcnConfig.Loss(config.loss().mPlus(), config.loss().mMinus(), config.loss().lambda(),
-                        config.loss().alpha(), 0.0, 0.0), new VcnConfig.Generator("dense", 0, List.of(512, 1024)))
+                        config.loss().alpha(), 0.0, 0.0),
+                        new VcnConfig.Generator("dense", 0, List.of(512, 1024), false))
                 : config;
         ImageShape shape = new ImageShape(28, 28, 1);
         List<String> entities = IntStream.range(0, 10).mapToObj(String::valueOf).toList();

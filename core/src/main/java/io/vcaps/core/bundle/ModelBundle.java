@@ -3,6 +3,7 @@ package io.vcaps.core.bundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.Provenance;
@@ -27,7 +28,10 @@ import java.util.zip.ZipOutputStream;
  */
 public final class ModelBundle {
 
-    public static final int FORMAT_VERSION = 1;
+    /** 2: G may read the entity mask beside the capsules ({@code model.generator.condition}). */
+    public static final int FORMAT_VERSION = 2;
+    /** Version 1 bundles predate the key; their generators read the masked capsules alone. */
+    private static final String VERSION_1_GENERATOR = "vcaps.model.generator.condition = false";
     private static final String HEADER = "bundle.json";
     private static final String[] NETWORKS = {"encoder.zip", "generator.zip", "discriminator.zip"};
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -92,15 +96,20 @@ public final class ModelBundle {
             throw new IOException(where + ": " + HEADER + " does not describe a vcaps bundle");
         }
         int version = header.path("version").asInt(-1);
-        if (version != FORMAT_VERSION) {
-            throw new IOException(where + ": bundle format version " + version + ", this vcaps reads version "
+        if (version != 1 && version != FORMAT_VERSION) {
+            throw new IOException(where + ": bundle format version " + version + ", this vcaps reads versions 1 to "
                     + FORMAT_VERSION);
         }
         ImageShape shape = new ImageShape(header.path("shape").path("height").asInt(),
                 header.path("shape").path("width").asInt(), header.path("shape").path("channels").asInt());
         List<String> entities = new ArrayList<>();
         header.path("entities").forEach(n -> entities.add(n.asText()));
-        VcnConfig config = VcnConfig.parse(header.path("config").asText(), where + " (bundle configuration)");
+        String configText = header.path("config").asText();
+        if (version == 1) {
+            configText = ConfigFactory.parseString(VERSION_1_GENERATOR)
+                    .withFallback(ConfigFactory.parseString(configText)).root().render();
+        }
+        VcnConfig config = VcnConfig.parse(configText, where + " (bundle configuration)");
         Provenance provenance = JSON.treeToValue(header.path("provenance"), Provenance.class);
         MultiLayerNetwork[] nets = new MultiLayerNetwork[NETWORKS.length];
         for (int i = 0; i < NETWORKS.length; i++) {
@@ -110,12 +119,24 @@ public final class ModelBundle {
             }
             nets[i] = NetworkFiles.read(bytes, updaterState);
         }
-        long encoderInputs = nets[0].getLayerWiseConfigurations().getConf(0).getLayer() instanceof
-                org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNIn() : -1;
+        long encoderInputs = inputs(nets[0]);
         if (encoderInputs != shape.pixels()) {
             throw new IOException(where + ": the encoder reads " + encoderInputs + " values per image but the bundle"
                     + " declares images of " + shape + " (" + shape.pixels() + ")");
         }
+        long generatorInputs = inputs(nets[1]);
+        long expected = (long) entities.size() * config.encoder().latentDim()
+                + (config.generator().condition() ? entities.size() : 0);
+        if (generatorInputs != expected) {
+            throw new IOException(where + ": the generator reads " + generatorInputs + " values but the bundle's"
+                    + " configuration (" + entities.size() + " entities of " + config.encoder().latentDim()
+                    + " dimensions, generator.condition = " + config.generator().condition() + ") gives " + expected);
+        }
         return new VcnModel(config, shape, entities, nets[0], nets[1], nets[2], provenance);
+    }
+
+    private static long inputs(MultiLayerNetwork net) {
+        return net.getLayerWiseConfigurations().getConf(0).getLayer()
+                instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer f ? f.getNIn() : -1;
     }
 }

@@ -23,8 +23,13 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
             int latentDim) implements Serializable {
     }
 
-    /** {@code conv}: SPEC's dense + two transposed convolutions; {@code dense}: CapsNet's fully connected decoder. */
-    public record Generator(String kind, int channels, List<Integer> hidden) implements Serializable {
+    /**
+     * {@code conv}: SPEC's dense + two transposed convolutions; {@code dense}: CapsNet's fully connected decoder.
+     * {@code condition}: G reads the entity mask T beside M(z, T), as conditional VAEs and GANs do; without it G
+     * sees only M(z, T), the paper's reading.
+     */
+    public record Generator(String kind, int channels, List<Integer> hidden, boolean condition)
+            implements Serializable {
     }
 
     public record Discriminator(List<Integer> channels) implements Serializable {
@@ -35,8 +40,9 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
             implements Serializable {
     }
 
-    /** Adam. */
-    public record Optimizer(double learningRate, double beta1, double beta2) implements Serializable {
+    /** Adam; {@code headsFactor} scales the learning rate of E's variational heads (1 for D). */
+    public record Optimizer(double learningRate, double beta1, double beta2, double headsFactor)
+            implements Serializable {
     }
 
     /** The defaults alone. */
@@ -72,7 +78,7 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
                 throw new IllegalArgumentException("vcaps.model.generator.kind must be conv or dense, not " + kind);
             }
             Generator generator = new Generator(kind, positive(m, "generator.channels"),
-                    m.getIntList("generator.hidden"));
+                    m.getIntList("generator.hidden"), m.getBoolean("generator.condition"));
             Discriminator discriminator = new Discriminator(m.getIntList("discriminator.channels"));
             Config l = c.getConfig("vcaps.loss");
             Loss loss = new Loss(l.getDouble("m-plus"), l.getDouble("m-minus"), l.getDouble("lambda"),
@@ -84,8 +90,8 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
             Config t = c.getConfig("vcaps.training");
             String threshold = c.getString("vcaps.inference.threshold");
             return new VcnConfig(encoder, generator, discriminator, loss,
-                    optimizer(c.getConfig("vcaps.optimizer.encoder-generator")),
-                    optimizer(c.getConfig("vcaps.optimizer.discriminator")),
+                    optimizer(c.getConfig("vcaps.optimizer.encoder-generator"), true),
+                    optimizer(c.getConfig("vcaps.optimizer.discriminator"), false),
                     positive(t, "batch-size"), t.getLong("seed"),
                     threshold.equals("auto") ? null : Double.valueOf(threshold));
         } catch (ConfigException e) {
@@ -93,8 +99,13 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
         }
     }
 
-    private static Optimizer optimizer(Config o) {
-        return new Optimizer(o.getDouble("learning-rate"), o.getDouble("beta1"), o.getDouble("beta2"));
+    private static Optimizer optimizer(Config o, boolean heads) {
+        double factor = heads ? o.getDouble("heads-factor") : 1;
+        if (!(factor > 0)) {
+            throw new IllegalArgumentException("vcaps.optimizer.encoder-generator.heads-factor must be above 0, got "
+                    + factor);
+        }
+        return new Optimizer(o.getDouble("learning-rate"), o.getDouble("beta1"), o.getDouble("beta2"), factor);
     }
 
     private static int positive(Config c, String path) {
@@ -125,14 +136,14 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
                 + e.routingWeightStd() + " }\n"
                 + "    latent-dim = " + e.latentDim() + "\n"
                 + "    generator { kind = " + generator.kind() + ", channels = " + generator.channels()
-                + ", hidden = " + generator.hidden() + " }\n"
+                + ", hidden = " + generator.hidden() + ", condition = " + generator.condition() + " }\n"
                 + "    discriminator { channels = " + discriminator.channels() + " }\n"
                 + "  }\n"
                 + "  loss { m-plus = " + loss.mPlus() + ", m-minus = " + loss.mMinus() + ", lambda = " + loss.lambda()
                 + ", alpha = " + loss.alpha() + ", beta = " + loss.beta() + ", gamma = " + loss.gamma() + " }\n"
                 + "  optimizer {\n"
-                + "    encoder-generator " + adam(encoderGenerator) + "\n"
-                + "    discriminator " + adam(discriminatorOptimizer) + "\n"
+                + "    encoder-generator " + adam(encoderGenerator, true) + "\n"
+                + "    discriminator " + adam(discriminatorOptimizer, false) + "\n"
                 + "  }\n"
                 + "  training { batch-size = " + batchSize + ", seed = " + seed + " }\n"
                 + "  inference { threshold = " + (threshold == null ? "auto" : threshold) + " }\n"
@@ -140,8 +151,9 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
         return ConfigFactory.parseString(text).root().render(ConfigRenderOptions.defaults().setOriginComments(false));
     }
 
-    private static String adam(Optimizer o) {
-        return "{ learning-rate = " + o.learningRate() + ", beta1 = " + o.beta1() + ", beta2 = " + o.beta2() + " }";
+    private static String adam(Optimizer o, boolean heads) {
+        return "{ learning-rate = " + o.learningRate() + ", beta1 = " + o.beta1() + ", beta2 = " + o.beta2()
+                + (heads ? ", heads-factor = " + o.headsFactor() : "") + " }";
     }
 
     /** Presence threshold tau on KL: configured, or (m_plus + m_minus) / 2. */

@@ -25,8 +25,7 @@ public class VariationalHeads extends KernelLayerConf {
 
     /**
      * @param initialKl the KL every capsule starts at, through its logvar bias. At 0 (all capsules at the prior)
-     *                  KL's gradient vanishes and learning waits for the biases to drift; starting at the presence
-     *                  threshold leaves every capsule undecided with a strong gradient.
+     *                  KL's gradient vanishes and learning waits for the biases to drift.
      */
     public VariationalHeads(int capsules, int capsuleDim, int latentDim, double initialKl) {
         this.capsules = capsules;
@@ -43,20 +42,25 @@ public class VariationalHeads extends KernelLayerConf {
                 ParamSpec.bias("b", capsules, 2L * latentDim));
     }
 
-    /** logvar bias beta with KL = D/2 (e^beta - beta - 1) = initialKl, found by bisection (the map is increasing). */
+    /**
+     * logvar bias beta &lt; 0 with KL = D/2 (e^beta - beta - 1) = initialKl, found by bisection (the map decreases on
+     * beta &lt; 0). Posteriors that start narrower than the prior make z = mu from the first step, so the generator
+     * learns to read the capsules instead of learning to ignore noise (a wider start, beta &gt; 0, did: G then
+     * reconstructed no better from a capsule's mean than from zeros).
+     */
     @Override
     protected void initialValues(String name, INDArray view) {
         if (!name.equals("b") || initialKl <= 0) {
             return;
         }
-        double lo = 0;
-        double hi = 20;
+        double lo = -60;
+        double hi = 0;
         for (int i = 0; i < 100; i++) {
             double mid = (lo + hi) / 2;
             if (latentDim / 2.0 * (Math.exp(mid) - mid - 1) < initialKl) {
-                lo = mid;
-            } else {
                 hi = mid;
+            } else {
+                lo = mid;
             }
         }
         view.get(NDArrayIndex.all(), NDArrayIndex.interval(latentDim, 2L * latentDim)).assign(lo);

@@ -53,20 +53,20 @@ public final class Networks {
                 .layer(primary)
                 .layer(new CapsuleRouting(children, e.primaryDim(), entities, e.capsuleDim(), e.routings(),
                         e.routingWeightStd()))
-                .layer(new VariationalHeads(entities, e.capsuleDim(), e.latentDim(), config.presenceThreshold()))
+                .layer(heads(config, entities))
                 .setInputType(InputType.feedForward(shape.pixels()))
                 .build();
         return init(conf);
     }
 
     /**
-     * G: masked capsules [B, K*latentDim] -> image [B, H*W*C]. {@code conv}: dense to (c0, H/4, W/4), two
-     * transposed convolutions (4x4, stride 2) with ReLU, a 3x3 convolution and a sigmoid; {@code dense}: CapsNet's
-     * fully connected decoder.
+     * G: masked capsules [B, K*latentDim], then (when conditioned) the entity mask [B, K] -> image [B, H*W*C].
+     * {@code conv}: dense to (c0, H/4, W/4), two transposed convolutions (4x4, stride 2) with ReLU, a 3x3
+     * convolution and a sigmoid; {@code dense}: CapsNet's fully connected decoder.
      */
     public static MultiLayerNetwork generator(VcnConfig config, ImageShape shape, int entities, DataType dataType) {
         VcnConfig.Generator g = config.generator();
-        int in = entities * config.encoder().latentDim();
+        int in = entities * config.encoder().latentDim() + (g.condition() ? entities : 0);
         NeuralNetConfiguration.ListBuilder list = list(config.seed() + 1, dataType, config.encoderGenerator());
         if (g.kind().equals("dense")) {
             int previous = in;
@@ -110,6 +110,20 @@ public final class Networks {
         }
         list.layer(FullyConnected.glorot((long) h * w * channels, 1, Nonlinearity.IDENTITY));
         return init(list.setInputType(InputType.feedForward(shape.pixels())).build());
+    }
+
+    /**
+     * The variational heads, with their own Adam at {@code heads-factor} times E+G's learning rate: their outputs
+     * are nats-scale (a capsule starts narrow, logvar about -6, and must travel units of logvar to become present
+     * or absent), and Adam moves each parameter about one learning rate per step.
+     */
+    private static VariationalHeads heads(VcnConfig config, int entities) {
+        VcnConfig.Encoder e = config.encoder();
+        VariationalHeads heads = new VariationalHeads(entities, e.capsuleDim(), e.latentDim(),
+                config.presenceThreshold());
+        VcnConfig.Optimizer adam = config.encoderGenerator();
+        heads.setIUpdater(new Adam(adam.learningRate() * adam.headsFactor(), adam.beta1(), adam.beta2(), 1e-8));
+        return heads;
     }
 
     private static MultiLayerNetwork init(MultiLayerConfiguration conf) {

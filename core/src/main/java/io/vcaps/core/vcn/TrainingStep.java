@@ -48,13 +48,11 @@ public final class TrainingStep {
         VariationalCapsules capsules = new VariationalCapsules(encoded, model.entities(), model.latentDim());
         INDArray kl = capsules.kl();
         Losses.Term margin = Losses.margin(kl, present, loss.mPlus(), loss.mMinus(), loss.lambda());
-        INDArray masked = VariationalCapsules.mask(capsules.sample(random), present);
-
-        INDArray priorEntities = null;
-        INDArray generatorInput = masked;
+        boolean conditioned = model.config().generator().condition();
+        INDArray generatorInput = VariationalCapsules.generatorInput(capsules.sample(random), present, conditioned);
         if (adversarial) {
-            priorEntities = randomEntities(batch);
-            generatorInput = Nd4j.vstack(masked, VariationalCapsules.mask(priorSample(batch), priorEntities));
+            generatorInput = Nd4j.vstack(generatorInput,
+                    VariationalCapsules.generatorInput(priorSample(batch), randomEntities(batch), conditioned));
         }
         INDArray fakes = forward(g, generatorInput);
         INDArray reconstructions = adversarial ? fakes.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()) : fakes;
@@ -81,7 +79,8 @@ public final class TrainingStep {
         }
 
         Pair<Gradient, INDArray> gGrad = backward(g, dFakes, true);
-        INDArray dMasked = gGrad.getSecond().get(NDArrayIndex.interval(0, batch), NDArrayIndex.all());
+        INDArray dMasked = VariationalCapsules.maskedGradient(gGrad.getSecond(), batch,
+                (long) model.entities() * model.latentDim());
         Pair<Gradient, INDArray> eGrad = backward(e, capsules.backward(dMasked, present, margin.gradient()), false);
 
         double consistency = 0;
@@ -103,7 +102,8 @@ public final class TrainingStep {
         INDArray eSoFar = eGradient.dup();
         INDArray gSoFar = gGradient.dup();
         INDArray entities = randomEntities(batch);
-        INDArray samples = forward(model.generator(), VariationalCapsules.mask(priorSample(batch), entities));
+        INDArray samples = forward(model.generator(), VariationalCapsules.generatorInput(priorSample(batch), entities,
+                model.config().generator().condition()));
         VariationalCapsules capsules = new VariationalCapsules(forward(model.encoder(), samples), model.entities(),
                 model.latentDim());
         Losses.Term term = Losses.margin(capsules.kl(), entities, loss.mPlus(), loss.mMinus(), loss.lambda());
@@ -136,7 +136,7 @@ public final class TrainingStep {
         return n == 0 ? Double.NaN : values.mul(mask).sumNumber().doubleValue() / n;
     }
 
-    static INDArray forward(MultiLayerNetwork net, INDArray input) {
+    public static INDArray forward(MultiLayerNetwork net, INDArray input) {
         net.setInput(input);
         List<INDArray> activations = net.feedForward(true, false);
         return activations.get(activations.size() - 1);
@@ -146,7 +146,8 @@ public final class TrainingStep {
      * Gradients of the network's parameters and, when {@code inputGradient}, of its input (else the input gradient
      * may be null: a first layer over data skips it).
      */
-    static Pair<Gradient, INDArray> backward(MultiLayerNetwork net, INDArray outputGradient, boolean inputGradient) {
+    public static Pair<Gradient, INDArray> backward(MultiLayerNetwork net, INDArray outputGradient,
+            boolean inputGradient) {
         if (net.getLayer(0) instanceof KernelLayer<?> first) {
             first.setInputGradient(inputGradient);
         }
@@ -154,7 +155,7 @@ public final class TrainingStep {
     }
 
     /** Adam on the network's gradient, then params -= update, as DL4J's own fit does. */
-    static void update(MultiLayerNetwork net, Gradient gradient, int batch) {
+    public static void update(MultiLayerNetwork net, Gradient gradient, int batch) {
         int iteration = net.getIterationCount();
         net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), batch,
                 LayerWorkspaceMgr.noWorkspaces());

@@ -12,7 +12,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <pre>
  *   KL_k = 1/2 sum_d ( mu_kd^2 + exp(logvar_kd) - logvar_kd - 1 )     existence score: small = present
  *   z_k  = mu_k + exp(logvar_k / 2) * eps_k,  eps ~ N(0, I)           drawn once, reused by backward
- *   M(z, T) = [T_k z_k]_k                                             what the generator sees
+ *   M(z, T) = [T_k z_k]_k                                             the masked capsules
+ *   G's input = [M(z, T), T] when G is conditioned on the entities, else M(z, T)
  * </pre>
  */
 public final class VariationalCapsules {
@@ -64,6 +65,20 @@ public final class VariationalCapsules {
         long batch = z.size(0);
         INDArray masked = z.mul(present.reshape(batch, present.size(1), 1).broadcast(z.shape()));
         return masked.reshape('c', batch, z.size(1) * z.size(2));
+    }
+
+    /**
+     * What G reads: M(z, T), followed by T itself when {@code conditioned} (so that the entity reaches G even where
+     * its capsule is near zero), [B, K*D (+ K)].
+     */
+    public static INDArray generatorInput(INDArray z, INDArray present, boolean conditioned) {
+        INDArray masked = mask(z, present);
+        return conditioned ? Nd4j.hstack(masked, present.castTo(masked.dataType())) : masked;
+    }
+
+    /** The part of G's input gradient that flows back into the capsules: its first K*D columns, [B, K*D]. */
+    public static INDArray maskedGradient(INDArray generatorInputGradient, long batch, long capsuleValues) {
+        return generatorInputGradient.get(NDArrayIndex.interval(0, batch), NDArrayIndex.interval(0, capsuleValues));
     }
 
     /**

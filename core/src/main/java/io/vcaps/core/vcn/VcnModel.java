@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -54,15 +55,29 @@ public final class VcnModel {
         return Classification.of(capsules(images).kl(), config.presenceThreshold());
     }
 
-    /** Reconstructions [B, H*W*C] from the capsule means, masked by the predicted entities. */
-    public INDArray reconstruct(INDArray images) {
+    /**
+     * Reconstructions [B, H*W*C] from the capsule means, masked by the predicted entities: argmin_k KL_k for
+     * single-label data; for multi-label data the predicted set {k : KL_k < tau} (argmin where that set is empty).
+     */
+    public INDArray reconstruct(INDArray images, boolean multiLabel) {
         VariationalCapsules capsules = capsules(images);
         Classification predicted = Classification.of(capsules.kl(), config.presenceThreshold());
         INDArray mask = Nd4j.zeros(dataType(), images.size(0), entities());
         for (int b = 0; b < predicted.size(); b++) {
-            mask.putScalar(b, predicted.predicted()[b], 1.0);
+            if (multiLabel && !predicted.unknown()[b]) {
+                for (int k = 0; k < entities(); k++) {
+                    mask.putScalar(b, k, predicted.present()[b][k] ? 1.0 : 0.0);
+                }
+            } else {
+                mask.putScalar(b, predicted.predicted()[b], 1.0);
+            }
         }
-        return decode(VariationalCapsules.mask(capsules.mean(), mask));
+        return decode(capsules.mean(), mask);
+    }
+
+    /** Each image's capsule mean for {@code entity}, [B, D]: where a traversal of that entity can start. */
+    public INDArray capsuleMeans(INDArray images, int entity) {
+        return capsules(images).mu().get(NDArrayIndex.all(), NDArrayIndex.point(entity), NDArrayIndex.all()).dup();
     }
 
     /**
@@ -84,16 +99,41 @@ public final class VcnModel {
             }
         }
         INDArray latent = Nd4j.create(z).castTo(dataType());
-        return new Synthesis(decode(latent), latent);
+        INDArray mask = Nd4j.zeros(dataType(), count, entities());
+        for (int entity : entities) {
+            mask.getColumn(entity).assign(1.0);
+        }
+        return new Synthesis(decode(latent.reshape('c', count, entities(), d), mask), latent);
     }
 
-    /** Images [steps, H*W*C] varying dimension {@code dimension} of {@code entity}'s capsule across [-3, 3]. */
-    public INDArray traverse(int entity, int dimension, int steps) {
-        INDArray latent = Nd4j.zeros(dataType(), steps, (long) entities() * latentDim());
-        for (int s = 0; s < steps; s++) {
-            latent.putScalar(s, (long) entity * latentDim() + dimension, -3.0 + 6.0 * s / Math.max(steps - 1, 1));
+    /**
+     * Images [steps, H*W*C] of {@code entity} alone: its capsule is {@code centre} [D] (a real image's capsule mean,
+     * or a prior sample) with dimension {@code dimension} varied across [-3, 3].
+     */
+    public INDArray traverse(int entity, int dimension, int steps, INDArray centre) {
+        int d = latentDim();
+        if (centre.length() != d) {
+            throw new IllegalArgumentException("a traversal's centre has " + d + " values, got " + centre.length());
         }
-        return decode(latent);
+        INDArray z = Nd4j.zeros(dataType(), steps, entities(), d);
+        INDArray mask = Nd4j.zeros(dataType(), steps, entities());
+        for (int s = 0; s < steps; s++) {
+            z.get(NDArrayIndex.point(s), NDArrayIndex.point(entity), NDArrayIndex.all())
+                    .assign(centre.reshape(d).castTo(dataType()));
+            z.putScalar(new long[]{s, entity, dimension}, -3.0 + 6.0 * s / Math.max(steps - 1, 1));
+            mask.putScalar(s, entity, 1.0);
+        }
+        return decode(z, mask);
+    }
+
+    /** A prior sample z ~ N(0, I) for one capsule, [D], from {@code seed} alone. */
+    public INDArray priorCapsule(long seed) {
+        SplittableRandom noise = new SplittableRandom(seed);
+        double[] z = new double[latentDim()];
+        for (int j = 0; j < z.length; j++) {
+            z[j] = noise.nextGaussian();
+        }
+        return Nd4j.create(z).castTo(dataType());
     }
 
     /** Images and the latent vectors they were decoded from. */
@@ -105,8 +145,9 @@ public final class VcnModel {
         return new VariationalCapsules(encoder.output(images.castTo(dataType()), false), entities(), latentDim());
     }
 
-    private INDArray decode(INDArray masked) {
-        return generator.output(masked, false);
+    /** G(z masked by T), with T beside it when G is conditioned; z [B, K, D], mask T [B, K]. */
+    private INDArray decode(INDArray z, INDArray mask) {
+        return generator.output(VariationalCapsules.generatorInput(z, mask, config.generator().condition()), false);
     }
 
     private void checkImages(INDArray images) {

@@ -5,6 +5,8 @@ import io.vcaps.core.config.VcnConfig;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,9 +29,15 @@ class ModelGradientTest {
     private static final int D = 2;
 
     private static VcnConfig small() {
+        return small(true);
+    }
+
+    /** @param conditioned whether G reads the entity mask beside the masked capsules */
+    private static VcnConfig small(boolean conditioned) {
         return VcnConfig.parse("""
-                vcaps.model { generator { channels = 4 }, discriminator { channels = [2, 3] }, latent-dim = 2 }
-                """, "test");
+                vcaps.model { generator { channels = 4, condition = %s }, discriminator { channels = [2, 3] }
+                              latent-dim = 2 }
+                """.formatted(conditioned), "test");
     }
 
     private static INDArray targets(int batch) {
@@ -79,19 +87,54 @@ class ModelGradientTest {
         assertEquals(2.0, new VariationalCapsules(shifted, K, D).kl().getDouble(0, 0), 1e-12);
     }
 
-    @Test
-    void generatorUnderReconstructionLossHasExactGradients() {
-        VcnConfig config = small();
+    @ParameterizedTest(name = "conditioned = {0}")
+    @ValueSource(booleans = {true, false})
+    void generatorUnderReconstructionLossHasExactGradients(boolean conditioned) {
+        VcnConfig config = small(conditioned);
         MultiLayerNetwork g = Networks.generator(config, SHAPE, K, DataType.DOUBLE);
         Nd4j.getRandom().setSeed(5);
         awayFromKinks(g);
-        INDArray z = VariationalCapsules.mask(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3));
+        INDArray z = VariationalCapsules.generatorInput(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3), conditioned);
+        assertEquals(K * D + (conditioned ? K : 0), z.size(1), "G's input width");
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, SHAPE.pixels());
         DoubleSupplier loss = () -> Losses.reconstruction(x, g.output(z, true)).value();
         Losses.Term rec = Losses.reconstruction(x, TrainingStep.forward(g, z));
         Pair<Gradient, INDArray> grads = TrainingStep.backward(g, rec.gradient(), true);
         GradientChecks.check("generator parameters", g.params(), grads.getFirst().gradient().dup(), loss, 400, 6);
         GradientChecks.check("generator input", z, grads.getSecond().dup(), loss, 100, 7);
+    }
+
+    /**
+     * The conditioned generator's input path as a training step takes it: encoder output -> KL, margin, sample,
+     * mask, [M(z, T), T] -> G -> L_rec. T is data, so only the first K*D columns of G's input gradient flow back.
+     */
+    @Test
+    void conditionedGeneratorInputPathHasExactGradients() {
+        VcnConfig config = small(true);
+        MultiLayerNetwork g = Networks.generator(config, SHAPE, K, DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(12);
+        awayFromKinks(g);
+        int batch = 3;
+        INDArray encoded = Nd4j.randn(DataType.DOUBLE, batch, K * 2 * D);
+        INDArray t = targets(batch);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, batch, SHAPE.pixels());
+        double alpha = 0.7;
+        DoubleSupplier loss = () -> {
+            VariationalCapsules c = new VariationalCapsules(encoded, K, D);
+            double margin = Losses.margin(c.kl(), t, 0.5, 6, 0.5).value();
+            INDArray in = VariationalCapsules.generatorInput(c.sample(Nd4j.getRandomFactory().getNewRandomInstance(4)),
+                    t, true);
+            return margin + alpha * Losses.reconstruction(x, g.output(in, true)).value();
+        };
+        VariationalCapsules c = new VariationalCapsules(encoded, K, D);
+        Losses.Term margin = Losses.margin(c.kl(), t, 0.5, 6, 0.5);
+        INDArray in = VariationalCapsules.generatorInput(c.sample(Nd4j.getRandomFactory().getNewRandomInstance(4)),
+                t, true);
+        Losses.Term rec = Losses.reconstruction(x, TrainingStep.forward(g, in));
+        INDArray dIn = TrainingStep.backward(g, rec.gradient().mul(alpha), true).getSecond();
+        INDArray analytic = c.backward(VariationalCapsules.maskedGradient(dIn, batch, (long) K * D), t,
+                margin.gradient());
+        GradientChecks.check("encoder output through the conditioned generator", encoded, analytic, loss, 1000, 13);
     }
 
     @Test
@@ -117,7 +160,7 @@ class ModelGradientTest {
         MultiLayerNetwork g = Networks.generator(config, SHAPE, K, DataType.DOUBLE);
         MultiLayerNetwork d = Networks.discriminator(config, SHAPE, DataType.DOUBLE);
         Nd4j.getRandom().setSeed(10);
-        INDArray z = VariationalCapsules.mask(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3));
+        INDArray z = VariationalCapsules.generatorInput(Nd4j.randn(DataType.DOUBLE, 3, K, D), targets(3), true);
         DoubleSupplier loss = () -> Losses.adversarial(d.output(g.output(z, true), true)).value();
         INDArray fakes = TrainingStep.forward(g, z);
         Losses.Term adv = Losses.adversarial(TrainingStep.forward(d, fakes));

@@ -1,5 +1,8 @@
 package io.vcaps.core.vcn;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.data.SyntheticDigits;
@@ -14,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
@@ -22,6 +26,7 @@ import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,11 +65,14 @@ class SynthesisAndBundleTest {
     }
 
     @Test
-    void traversalVariesOneDimensionAcrossPlusMinusThree() {
-        INDArray grid = model.traverse(2, 5, 7);
+    void traversalVariesOneDimensionAroundItsCentre() {
+        INDArray centre = model.capsuleMeans(images.getRows(0), 2).reshape(model.latentDim());
+        INDArray grid = model.traverse(2, 5, 7, centre);
         assertArrayEquals(new long[]{7, 784}, grid.shape());
         assertTrue(grid.minNumber().doubleValue() >= 0 && grid.maxNumber().doubleValue() <= 1);
         assertNotEquals(grid.getRow(0), grid.getRow(6));
+        assertNotEquals(grid, model.traverse(3, 5, 7, centre), "a conditioned G draws the entity it is told");
+        assertNotEquals(grid, model.traverse(2, 5, 7, model.priorCapsule(11)), "the centre is kept");
     }
 
     @Test
@@ -117,7 +125,7 @@ class SynthesisAndBundleTest {
 
         ByteArrayOutputStream good = new ByteArrayOutputStream();
         ModelBundle.write(model, good);
-        byte[] future = rewriteHeader(good.toByteArray(), h -> h.replace("\"version\" : 1", "\"version\" : 99"));
+        byte[] future = rewriteHeader(good.toByteArray(), h -> h.replace("\"version\" : 2", "\"version\" : 99"));
         IOException version = assertThrows(IOException.class,
                 () -> ModelBundle.read(new ByteArrayInputStream(future), "future.zip"));
         assertTrue(version.getMessage().contains("version 99"), version.getMessage());
@@ -126,6 +134,42 @@ class SynthesisAndBundleTest {
         IOException shape = assertThrows(IOException.class,
                 () -> ModelBundle.read(new ByteArrayInputStream(wrongShape), "shape.zip"));
         assertTrue(shape.getMessage().contains("32x28x1"), shape.getMessage());
+    }
+
+    /** A bundle as vcaps wrote it before format 2: version 1, no generator.condition in its configuration. */
+    private static byte[] asVersionOne(VcnModel m) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelBundle.write(m, bytes);
+        return rewriteHeader(bytes.toByteArray(), h -> {
+            try {
+                ObjectMapper json = new ObjectMapper();
+                ObjectNode header = (ObjectNode) json.readTree(h);
+                header.put("version", 1);
+                header.put("config", ConfigFactory.parseString(header.get("config").asText())
+                        .withoutPath("vcaps.model.generator.condition").root().render());
+                return json.writeValueAsString(header);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void versionOneBundlesLoadAsMaskOnlyGenerators() throws IOException {
+        VcnConfig maskOnly = VcnConfig.parse(ConfigFactory.parseString("vcaps.model.generator.condition = false")
+                .withFallback(ConfigFactory.parseString(LearningTest.tiny(0.01).toHocon())).root().render(),
+                "mask only");
+        VcnModel old = VcnModel.create(maskOnly, LearningTest.MNIST, LearningTest.DIGITS, DataType.FLOAT);
+        VcnModel loaded = ModelBundle.read(new ByteArrayInputStream(asVersionOne(old)), "old.zip");
+        assertFalse(loaded.config().generator().condition(), "a version 1 generator reads the masked capsules alone");
+        assertEquals(old.synthesise(new int[]{2}, 3, 5, 1.0, 0).images(),
+                loaded.synthesise(new int[]{2}, 3, 5, 1.0, 0).images());
+
+        assertTrue(model.config().generator().condition(), "the fixture's generator is conditioned");
+        IOException mismatch = assertThrows(IOException.class,
+                () -> ModelBundle.read(new ByteArrayInputStream(asVersionOne(model)), "relabelled.zip"));
+        assertTrue(mismatch.getMessage().contains("relabelled.zip")
+                && mismatch.getMessage().contains("generator reads 170 values"), mismatch.getMessage());
     }
 
     private static byte[] rewriteHeader(byte[] bundle, java.util.function.UnaryOperator<String> edit)
@@ -151,7 +195,7 @@ class SynthesisAndBundleTest {
         VcnConfig config = LearningTest.tiny(0.25);
         assertEquals(config, VcnConfig.parse(config.toHocon(), "rendered"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> VcnConfig.parse("vcaps.loss { m-plus = 40 }", "bad.conf"));
+                () -> VcnConfig.parse("vcaps.loss { m-plus = 70 }", "bad.conf"));
         assertTrue(bad.getMessage().contains("m-plus"), bad.getMessage());
     }
 }

@@ -15,6 +15,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public final class MassSynthesis {
                 writeSheets(spark, output, model, entities, request.perEntity());
             }
             if (request.traversals()) {
-                writeTraversals(output, model, entities);
+                writeTraversals(output, model, entities, request.seed());
             }
             output.commit();
             return new Result(total, entities.length, bundle.id());
@@ -132,24 +133,29 @@ public final class MassSynthesis {
         }
     }
 
-    /** A grid per entity: one row per latent dimension, that dimension across [-3, 3] with the others at 0. */
-    private static void writeTraversals(CommittedOutput output, VcnModel model, int[] entities) throws IOException {
+    /**
+     * A grid per entity around a prior sample of its capsule drawn from the job's seed and the entity alone, so the
+     * same seed gives the same grids.
+     */
+    private static void writeTraversals(CommittedOutput output, VcnModel model, int[] entities, long seed)
+            throws IOException {
         for (int entity : entities) {
             write(output, SynthesisSchema.TRAVERSALS_DIR,
                     SynthesisSchema.entityStem(entity, model.entityNames().get(entity)),
-                    traversal(model, entity));
+                    traversal(model, entity, model.priorCapsule(seed * 31 + entity)));
         }
     }
 
     /**
-     * The latent traversal of {@code entity} as a PNG grid: one row per latent dimension, that dimension of the
-     * entity's capsule across [-3, 3] in {@link #TRAVERSAL_STEPS} steps with the others at 0.
+     * The latent traversal of {@code entity} as a PNG grid: row d is the capsule {@code centre} [D] (a real image's
+     * capsule mean, or a prior sample) with dimension d set across [-3, 3] in {@link #TRAVERSAL_STEPS} steps, the
+     * entity alone present.
      */
-    public static byte[] traversal(VcnModel model, int entity) {
+    public static byte[] traversal(VcnModel model, int entity, INDArray centre) {
         ImageShape shape = model.shape();
         List<byte[]> images = new ArrayList<>();
         for (int d = 0; d < model.latentDim(); d++) {
-            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS)));
+            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS, centre)));
         }
         return PngImages.grid(images, TRAVERSAL_STEPS, shape.height(), shape.width(), shape.channels(), scale(shape));
     }

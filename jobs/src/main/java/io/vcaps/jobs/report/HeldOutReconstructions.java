@@ -16,6 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -32,14 +34,21 @@ final class HeldOutReconstructions {
     record Shown(String id, String truth, String predicted, double error) {
     }
 
-    /** The grid and what it shows, column by column. */
-    record Result(Figure figure, List<Shown> shown) {
+    /**
+     * The grid and what it shows, column by column, and for each entity found among the first {@link #SCANNED}
+     * held-out images the capsule mean of the first image showing it: where that entity's traversal starts.
+     */
+    record Result(Figure figure, List<Shown> shown, Map<Integer, INDArray> centres) {
     }
+
+    /** Held-out images searched for one image of each entity. */
+    static final int SCANNED = 1000;
 
     static Result of(SparkSession spark, String dataset, VcnModel model, int count) {
         LabelledImages input = LabelledImages.read(spark, dataset, DatasetSchema.TEST, model.shape(),
                 model.entityNames());
-        List<Row> rows = input.rows().orderBy(DatasetSchema.ID).limit(count).collectAsList();
+        List<Row> scanned = input.rows().orderBy(DatasetSchema.ID).limit(Math.max(count, SCANNED)).collectAsList();
+        List<Row> rows = scanned.subList(0, Math.min(count, scanned.size()));
         ImageShape shape = model.shape();
         List<byte[]> originals = new ArrayList<>();
         float[] x = new float[rows.size() * shape.pixels()];
@@ -50,7 +59,7 @@ final class HeldOutReconstructions {
         }
         INDArray images = Nd4j.create(x, new long[] {rows.size(), shape.pixels()}, 'c').castTo(model.dataType());
         Classification predicted = model.classify(images);
-        INDArray reconstructions = model.reconstruct(images);
+        INDArray reconstructions = model.reconstruct(images, input.multiLabel());
         INDArray difference = reconstructions.sub(images);
         INDArray errors = difference.muli(difference).sum(1);
 
@@ -66,7 +75,24 @@ final class HeldOutReconstructions {
         byte[] png = PngImages.grid(cells, Math.max(1, originals.size()), shape.height(), shape.width(),
                 shape.channels(), MassSynthesis.scale(shape));
         return new Result(new Figure("reconstructions.png", png, "top row: the first " + originals.size()
-                + " held-out images of " + dataset + " by id; bottom row: the model's reconstructions of them"), shown);
+                + " held-out images of " + dataset + " by id; bottom row: the model's reconstructions of them"), shown,
+                centres(model, scanned));
+    }
+
+    private static Map<Integer, INDArray> centres(VcnModel model, List<Row> rows) {
+        Map<Integer, INDArray> centres = new TreeMap<>();
+        ImageShape shape = model.shape();
+        float[] x = new float[shape.pixels()];
+        for (Row row : rows) {
+            for (int k : truth(row)) {
+                if (!centres.containsKey(k)) {
+                    Pixels.toUnit((byte[]) row.get(LabelledImages.PIXELS), shape.pixels(), x, 0);
+                    INDArray image = Nd4j.create(x, new long[] {1, shape.pixels()}, 'c').castTo(model.dataType());
+                    centres.put(k, model.capsuleMeans(image, k).reshape(model.latentDim()));
+                }
+            }
+        }
+        return centres;
     }
 
     /** The row's true entities (model indices); none when the row has no labels. */

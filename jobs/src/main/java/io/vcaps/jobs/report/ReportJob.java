@@ -61,12 +61,17 @@ public final class ReportJob implements Callable<Integer> {
             description = "standard deviation of the samples the report draws (default: ${DEFAULT-VALUE})")
     double temperature;
 
+    @Option(names = "--quality-images", defaultValue = "10000", paramLabel = "N",
+            description = {"train images an independent CNN learns from to judge the samples, and held-out images",
+                "they are compared with; 0 skips the synthesis measures (default: ${DEFAULT-VALUE})"})
+    int qualityImages;
+
     @Override
     public Integer call() throws Exception {
         ReportRequest request;
         try {
             request = new ReportRequest(run, classified, generated, data, output, examples, perEntity, seed,
-                    temperature);
+                    temperature, qualityImages);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -12,9 +12,11 @@ package io.vcaps.jobs.report;
  * @param perEntity samples shown per entity
  * @param seed noise seed of the samples the report draws
  * @param temperature standard deviation of the samples the report draws
+ * @param qualityImages train images the report's independent classifier learns from (and held-out images its
+ *                      synthesis measures compare against); 0 skips the measures
  */
 public record ReportRequest(String run, String classified, String generated, String data, String output, int examples,
-        int perEntity, long seed, double temperature) {
+        int perEntity, long seed, double temperature, int qualityImages) {
     /** The most images of one row of a picture, so that the page stays readable. */
     static final int MAX_ROW = 64;
 
@@ -24,6 +26,10 @@ public record ReportRequest(String run, String classified, String generated, Str
         }
         if (perEntity < 1 || perEntity > MAX_ROW) {
             throw new IllegalArgumentException("--per-entity must be from 1 to " + MAX_ROW + ", got " + perEntity);
+        }
+        if (qualityImages != 0 && qualityImages < 2) {
+            throw new IllegalArgumentException("--quality-images must be 0 (no measures) or at least 2, got "
+                    + qualityImages);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("--temperature must be a finite number >= 0, got " + temperature);

@@ -2,6 +2,7 @@ package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.quality.SynthesisQuality;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
@@ -18,6 +19,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.jsoup.nodes.Element;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +61,9 @@ public final class RunReport {
     private final ReportPage page;
     private final List<Figure> figures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private Map<Integer, INDArray> centres = Map.of();
+    /** Samples per entity the report's synthesis measures draw. */
+    static final int QUALITY_SAMPLES = 200;
 
     private RunReport(SparkSession spark, ReportRequest request, RunRecord run) {
         this.spark = spark;
@@ -84,6 +89,7 @@ public final class RunReport {
         report.reconstructions();
         report.samples();
         report.traversals();
+        report.quality();
         report.provenance();
         return report.save(output);
     }
@@ -200,6 +206,7 @@ public final class RunReport {
         HeldOutReconstructions.Result result;
         try {
             result = HeldOutReconstructions.of(spark, dataset, model, request.examples());
+            centres = result.centres();
         } catch (JobFailure e) {
             if (request.data() != null) {
                 throw e;
@@ -241,15 +248,61 @@ public final class RunReport {
 
     private void traversals() {
         Element section = page.section("traversals", "Latent traversals");
-        page.paragraph(section, String.format(Locale.ROOT, "One grid per entity: row d varies dimension d of the"
-                + " entity's capsule from -3 to 3 in %d steps, every other value 0.", MassSynthesis.TRAVERSAL_STEPS));
+        page.paragraph(section, String.format(Locale.ROOT, "One grid per entity, that entity alone present: row d"
+                + " sets dimension d of its capsule from -3 to 3 in %d steps, every other dimension kept at the"
+                + " grid's centre: the capsule mean of the first held-out image of the entity (by id), or a prior"
+                + " sample (seed %d) where no held-out image shows it.", MassSynthesis.TRAVERSAL_STEPS,
+                request.seed()));
         Element grid = page.grid(section);
         for (int k = 0; k < model.entities(); k++) {
             String name = model.entityNames().get(k);
+            INDArray centre = centres.get(k);
+            String from = centre != null ? "around a held-out image" : "around a prior sample";
+            if (centre == null) {
+                centre = model.priorCapsule(request.seed() * 31 + k);
+            }
             add(grid, new Figure("traversal-" + SynthesisSchema.entityStem(k, name) + ".png",
-                    MassSynthesis.traversal(model, k), String.format(Locale.ROOT, "entity %s: %d dimensions", name,
-                    model.latentDim())));
+                    MassSynthesis.traversal(model, k, centre), String.format(Locale.ROOT, "entity %s: %d dimensions,"
+                    + " %s", name, model.latentDim(), from)));
         }
+    }
+
+    /**
+     * The synthesis measures ({@link QualityMeasures}) beside the pictures, on the dataset the reconstructions came
+     * from; skipped with a note for multi-label or unlabelled data, or when {@code --quality-images 0}.
+     */
+    private void quality() {
+        Element section = page.section("quality", "Synthesis measures");
+        String dataset = request.data() != null ? request.data() : run.datasetPath();
+        if (request.qualityImages() == 0 || dataset == null) {
+            note(section, dataset == null ? "The run does not record its dataset: pass --data PATH to measure"
+                    + " synthesis." : "Not measured (--quality-images 0).");
+            return;
+        }
+        SynthesisQuality q;
+        try {
+            q = QualityMeasures.measure(spark, dataset, model, new QualityMeasures.Settings(request.qualityImages(),
+                    request.qualityImages(), 2, QUALITY_SAMPLES, request.temperature(), request.seed()));
+        } catch (JobFailure e) {
+            note(section, "Synthesis not measured: " + e.getMessage());
+            return;
+        }
+        page.paragraph(section, String.format(Locale.ROOT, "Judged by an independent CNN trained by this report on"
+                + " %d train images of %s (its held-out accuracy: %.4f), not by the model's own encoder; %d samples"
+                + " per entity at temperature %s, compared with up to %d held-out images. A Fréchet distance is"
+                + " between that CNN's penultimate features of two sets of images: lower is closer.",
+                request.qualityImages(), dataset, q.classifierAccuracy(), q.samplesPerEntity(), q.temperature(),
+                request.qualityImages()));
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("samples recognised as their entity", String.format(Locale.ROOT, "%.4f", q.recognised())));
+        rows.add(List.of("Fréchet distance of the samples", number(q.frechetSamples())));
+        rows.add(List.of("... of each entity's average training image (baseline)", number(q.frechetAverageImages())));
+        rows.add(List.of("... of real training images (baseline)", number(q.frechetRealImages())));
+        rows.add(List.of("samples over average images", number(q.frechetSamples() / q.frechetAverageImages())));
+        rows.add(List.of("per-pixel spread of one entity's samples", number(q.samplePixelStd())));
+        rows.add(List.of("held-out reconstruction error (squared, per image)", number(q.reconstructionError())));
+        rows.add(List.of("held-out accuracy", String.format(Locale.ROOT, "%.4f", q.accuracy())));
+        page.table(section, List.of("measure", "value"), rows);
     }
 
     private void provenance() {

@@ -84,7 +84,7 @@ public final class HeldOutEvaluation {
                 sums[1]++;
             }
         }
-        INDArray error = model.reconstruct(batch.images()).subi(batch.images());
+        INDArray error = model.reconstruct(batch.images(), multiLabel).subi(batch.images());
         sums[2] += error.muli(error).sumNumber().doubleValue();
         sums[3] += chunk.size();
     }

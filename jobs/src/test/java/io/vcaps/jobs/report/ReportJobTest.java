@@ -156,7 +156,7 @@ class ReportJobTest {
             }
         }
         List<byte[]> expected = PngImages.fromUnit(model.reconstruct(Nd4j.create(x, new long[] {rows.size(), 784},
-                'c').castTo(DataType.FLOAT)));
+                'c').castTo(DataType.FLOAT), false));
         BufferedImage grid = ImageIO.read(folder.resolve("reconstructions.png").toFile());
         assertEquals(6 * CELL + 2, grid.getWidth());
         assertEquals(2 * CELL + 2, grid.getHeight());

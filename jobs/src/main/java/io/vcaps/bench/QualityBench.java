@@ -1,0 +1,69 @@
+package io.vcaps.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.quality.SynthesisQuality;
+import io.vcaps.jobs.batch.Bundle;
+import io.vcaps.jobs.report.QualityMeasures;
+import io.vcaps.spark.Sessions;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The synthesis measures of a trained model ({@link QualityMeasures}), judged by an independent classifier. */
+@Command(name = "quality", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Synthesis quality of a model bundle on a single-label vcaps dataset: trains an",
+            "independent CNN on the train split, then reports the share of samples it recognises as",
+            "their entity, the Frechet distance of its features of the samples to the test split's,",
+            "the same distance for each entity's average training image repeated and for real",
+            "training images (computed in the same run), the samples' per-pixel spread and the",
+            "held-out reconstruction error and accuracy."})
+public final class QualityBench implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "the model bundle")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "the dataset (vcaps etl)")
+    String data;
+
+    @Option(names = "--per-entity", defaultValue = "1000", paramLabel = "N",
+            description = "samples drawn per entity (default: ${DEFAULT-VALUE})")
+    int perEntity;
+
+    @Option(names = "--train-images", defaultValue = "60000", paramLabel = "N",
+            description = "train images for the classifier and the baselines, at most (default: ${DEFAULT-VALUE})")
+    int trainImages;
+
+    @Option(names = "--held-out-images", defaultValue = "10000", paramLabel = "N",
+            description = "test images compared against, at most (default: ${DEFAULT-VALUE})")
+    int heldOutImages;
+
+    @Option(names = "--classifier-epochs", defaultValue = "2", paramLabel = "E",
+            description = "passes of the independent classifier over its images (default: ${DEFAULT-VALUE})")
+    double epochs;
+
+    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+            description = "standard deviation of the samples (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
+            description = "noise seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        SparkSession spark = Sessions.getOrCreate("vcaps bench quality");
+        Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), model);
+        SynthesisQuality q = QualityMeasures.measure(spark, data, bundle.model(), new QualityMeasures.Settings(
+                trainImages, heldOutImages, epochs, perEntity, temperature, seed));
+        Map<String, Object> result = new LinkedHashMap<>(new ObjectMapper().convertValue(q, Map.class));
+        result.put("frechetSamplesOverAverageImages", q.frechetSamples() / q.frechetAverageImages());
+        result.put("model", model);
+        result.put("data", data);
+        System.out.println(new ObjectMapper().writeValueAsString(result));
+        return 0;
+    }
+}
