@@ -82,9 +82,10 @@ public record SynthesisQuality(int samplesPerEntity, double temperature, double 
         for (long from = 0; from < heldOut.size(0); from += 500) {
             INDArray x = heldOut.get(NDArrayIndex.interval(from, Math.min(heldOut.size(0), from + 500)),
                     NDArrayIndex.all()).castTo(model.dataType());
-            INDArray diff = model.reconstruct(x, false).subi(x);
+            VcnModel.Analysis analysis = model.analyse(x, false);
+            INDArray diff = analysis.reconstructions().subi(x);
             error += diff.muli(diff).sumNumber().doubleValue();
-            int[] predicted = model.classify(x).predicted();
+            int[] predicted = analysis.classification().predicted();
             for (int i = 0; i < predicted.length; i++) {
                 right += predicted[i] == heldOutLabels[(int) from + i] ? 1 : 0;
             }

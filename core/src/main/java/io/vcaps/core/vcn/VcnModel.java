@@ -55,11 +55,21 @@ public final class VcnModel {
         return Classification.of(capsules(images).kl(), config.presenceThreshold());
     }
 
-    /**
-     * Reconstructions [B, H*W*C] from the capsule means, masked by the predicted entities: argmin_k KL_k for
-     * single-label data; for multi-label data the predicted set {k : KL_k < tau} (argmin where that set is empty).
-     */
+    /** Reconstructions [B, H*W*C] as {@link #analyse} makes them. */
     public INDArray reconstruct(INDArray images, boolean multiLabel) {
+        return analyse(images, multiLabel).reconstructions();
+    }
+
+    /** A batch's classification and its reconstructions, from one pass of the encoder. */
+    public record Analysis(Classification classification, INDArray reconstructions) {
+    }
+
+    /**
+     * Classifies {@code images} and reconstructs them from the capsule means, masked by the predicted entities:
+     * argmin_k KL_k for single-label data; for multi-label data the predicted set {k : KL_k < tau} (argmin where
+     * that set is empty).
+     */
+    public Analysis analyse(INDArray images, boolean multiLabel) {
         VariationalCapsules capsules = capsules(images);
         Classification predicted = Classification.of(capsules.kl(), config.presenceThreshold());
         INDArray mask = Nd4j.zeros(dataType(), images.size(0), entities());
@@ -72,7 +82,7 @@ public final class VcnModel {
                 mask.putScalar(b, predicted.predicted()[b], 1.0);
             }
         }
-        return decode(capsules.mean(), mask);
+        return new Analysis(predicted, decode(capsules.mean(), mask));
     }
 
     /** Each image's capsule mean for {@code entity}, [B, D]: where a traversal of that entity can start. */

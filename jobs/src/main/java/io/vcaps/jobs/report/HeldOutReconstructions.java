@@ -58,8 +58,9 @@ final class HeldOutReconstructions {
             Pixels.toUnit(pixels, shape.pixels(), x, i * shape.pixels());
         }
         INDArray images = Nd4j.create(x, new long[] {rows.size(), shape.pixels()}, 'c').castTo(model.dataType());
-        Classification predicted = model.classify(images);
-        INDArray reconstructions = model.reconstruct(images, input.multiLabel());
+        VcnModel.Analysis analysis = model.analyse(images, input.multiLabel());
+        Classification predicted = analysis.classification();
+        INDArray reconstructions = analysis.reconstructions();
         INDArray difference = reconstructions.sub(images);
         INDArray errors = difference.muli(difference).sum(1);
 

@@ -67,7 +67,8 @@ public final class HeldOutEvaluation {
 
     private static void evaluate(VcnModel model, List<Example> chunk, boolean multiLabel, double[] sums) {
         Minibatch batch = Minibatch.of(chunk, model.shape().pixels(), model.entities(), model.dataType());
-        Classification c = model.classify(batch.images());
+        VcnModel.Analysis analysis = model.analyse(batch.images(), multiLabel);
+        Classification c = analysis.classification();
         for (int b = 0; b < chunk.size(); b++) {
             int[] present = chunk.get(b).present();
             if (multiLabel) {
@@ -84,7 +85,7 @@ public final class HeldOutEvaluation {
                 sums[1]++;
             }
         }
-        INDArray error = model.reconstruct(batch.images(), multiLabel).subi(batch.images());
+        INDArray error = analysis.reconstructions().subi(batch.images());
         sums[2] += error.muli(error).sumNumber().doubleValue();
         sums[3] += chunk.size();
     }
