@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
@@ -24,7 +25,8 @@ import java.util.zip.ZipOutputStream;
  * One zip file holding a whole {@link VcnModel}: {@code bundle.json} (format version, image shape, entity names,
  * configuration as HOCON, provenance) and E, G and D each in DL4J's own {@code ModelSerializer} format
  * ({@code encoder.zip}, {@code generator.zip}, {@code discriminator.zip}, with updater state, written and read by
- * {@link NetworkFiles}), so plain DL4J can load any of them. Nothing is read by Java deserialization.
+ * {@link NetworkFiles}), so plain DL4J can load any of them, and optionally {@code priors.json} (the fitted
+ * {@link EntityPriors} synthesis draws from). Nothing is read by Java deserialization.
  */
 public final class ModelBundle {
 
@@ -33,6 +35,8 @@ public final class ModelBundle {
     /** Version 1 bundles predate the key; their generators read the masked capsules alone. */
     private static final String VERSION_1_GENERATOR = "vcaps.model.generator.condition = false";
     private static final String HEADER = "bundle.json";
+    /** Optional: the fitted entity priors synthesis draws from; a bundle without it samples N(0, I). */
+    private static final String PRIORS = "priors.json";
     private static final String[] NETWORKS = {"encoder.zip", "generator.zip", "discriminator.zip"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,6 +56,20 @@ public final class ModelBundle {
         zip.putNextEntry(new ZipEntry(HEADER));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(header));
         zip.closeEntry();
+        if (model.priors().isPresent()) {
+            EntityPriors p = model.priors().get();
+            long[] counts = new long[p.entities()];
+            double[][] mean = new double[p.entities()][];
+            double[][][] cholesky = new double[p.entities()][][];
+            for (int e = 0; e < counts.length; e++) {
+                counts[e] = p.count(e);
+                mean[e] = p.mean(e);
+                cholesky[e] = p.cholesky(e);
+            }
+            zip.putNextEntry(new ZipEntry(PRIORS));
+            zip.write(JSON.writeValueAsBytes(new PriorsFile(counts, mean, cholesky)));
+            zip.closeEntry();
+        }
         MultiLayerNetwork[] nets = {model.encoder(), model.generator(), model.discriminator()};
         for (int i = 0; i < nets.length; i++) {
             ByteArrayOutputStream network = new ByteArrayOutputStream();
@@ -132,7 +150,21 @@ public final class ModelBundle {
                     + " configuration (" + entities.size() + " entities of " + config.encoder().latentDim()
                     + " dimensions, generator.condition = " + config.generator().condition() + ") gives " + expected);
         }
-        return new VcnModel(config, shape, entities, nets[0], nets[1], nets[2], provenance);
+        VcnModel model = new VcnModel(config, shape, entities, nets[0], nets[1], nets[2], provenance);
+        byte[] priors = entries.get(PRIORS);
+        if (priors != null) {
+            try {
+                PriorsFile p = JSON.readValue(priors, PriorsFile.class);
+                model = model.withPriors(new EntityPriors(p.counts(), p.mean(), p.cholesky()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException(where + ": " + PRIORS + " is not usable: " + e.getMessage(), e);
+            }
+        }
+        return model;
+    }
+
+    /** priors.json: each entity's image count, mean m_k and Cholesky factor L_k. */
+    private record PriorsFile(long[] counts, double[][] mean, double[][][] cholesky) {
     }
 
     private static long inputs(MultiLayerNetwork net) {

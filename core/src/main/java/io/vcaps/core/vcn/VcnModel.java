@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -25,6 +26,7 @@ public final class VcnModel {
     private final MultiLayerNetwork generator;
     private final MultiLayerNetwork discriminator;
     private Provenance provenance;
+    private EntityPriors priors;
 
     public VcnModel(VcnConfig config, ImageShape shape, List<String> entityNames, MultiLayerNetwork encoder,
             MultiLayerNetwork generator, MultiLayerNetwork discriminator, Provenance provenance) {
@@ -91,9 +93,24 @@ public final class VcnModel {
     }
 
     /**
-     * {@code count} images of the entity set {@code entities}: z_k ~ N(0, t^2 I) for k in the set, 0 elsewhere.
-     * Image i's noise derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large
-     * synthesis gives the same images as the whole.
+     * Adds each image's capsules of the entities it shows ({@code present[b]}) to {@code moments}: the data
+     * {@link EntityPriors} are fitted to.
+     */
+    public EntityPriors.Moments addPriorMoments(INDArray images, int[][] present, EntityPriors.Moments moments) {
+        VariationalCapsules capsules = capsules(images);
+        for (int b = 0; b < present.length; b++) {
+            for (int entity : present[b]) {
+                moments.add(capsules, b, entity);
+            }
+        }
+        return moments;
+    }
+
+    /**
+     * {@code count} images of the entity set {@code entities}: for k in the set, z_k = m_k + t L_k eps from the
+     * fitted {@link EntityPriors} when the model has them, else z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
+     * derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large synthesis gives the
+     * same images as the whole.
      *
      * @return images [count, H*W*C] in [0, 1] and their latent vectors [count, K*D]
      */
@@ -103,9 +120,7 @@ public final class VcnModel {
         for (int i = 0; i < count; i++) {
             SplittableRandom noise = new SplittableRandom(mix(seed, entities[0], firstIndex + i));
             for (int entity : entities) {
-                for (int j = 0; j < d; j++) {
-                    z[i][entity * d + j] = temperature * noise.nextGaussian();
-                }
+                System.arraycopy(capsule(entity, noise, temperature), 0, z[i], entity * d, d);
             }
         }
         INDArray latent = Nd4j.create(z).castTo(dataType());
@@ -136,14 +151,42 @@ public final class VcnModel {
         return decode(z, mask);
     }
 
-    /** A prior sample z ~ N(0, I) for one capsule, [D], from {@code seed} alone. */
-    public INDArray priorCapsule(long seed) {
-        SplittableRandom noise = new SplittableRandom(seed);
+    /** A sample of {@code entity}'s capsule at temperature 1, [D], from {@code seed} alone, as {@link #synthesise}. */
+    public INDArray priorCapsule(int entity, long seed) {
+        return Nd4j.create(capsule(entity, new SplittableRandom(seed), 1.0)).castTo(dataType());
+    }
+
+    private double[] capsule(int entity, SplittableRandom noise, double temperature) {
+        if (priors != null) {
+            return priors.sample(entity, noise, temperature);
+        }
         double[] z = new double[latentDim()];
         for (int j = 0; j < z.length; j++) {
-            z[j] = noise.nextGaussian();
+            z[j] = temperature * noise.nextGaussian();
         }
-        return Nd4j.create(z).castTo(dataType());
+        return z;
+    }
+
+    /** The fitted entity priors synthesis draws from, when the model has them. */
+    public Optional<EntityPriors> priors() {
+        return java.util.Optional.ofNullable(priors);
+    }
+
+    /**
+     * This model drawing its samples from {@code fitted} (null: the standard prior N(0, I)); the networks are
+     * shared, not copied.
+     *
+     * @throws IllegalArgumentException when they are not K capsules of D dimensions
+     */
+    public VcnModel withPriors(EntityPriors fitted) {
+        if (fitted != null && (fitted.entities() != entities() || fitted.dim() != latentDim())) {
+            throw new IllegalArgumentException("entity priors for " + fitted.entities() + " entities of "
+                    + fitted.dim() + " dimensions do not fit a model of " + entities() + " entities of "
+                    + latentDim());
+        }
+        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, provenance);
+        model.priors = fitted;
+        return model;
     }
 
     /** Images and the latent vectors they were decoded from. */

@@ -36,12 +36,14 @@ class SynthesisAndBundleTest {
 
     private static VcnModel model;
     private static INDArray images;
+    private static int[] labels;
 
     @BeforeAll
     static void trainBriefly() {
         model = VcnModel.create(LearningTest.tiny(0.01), LearningTest.MNIST, LearningTest.DIGITS, DataType.FLOAT);
         SyntheticDigits.Batch data = SyntheticDigits.generate(64, 4);
         images = LearningTest.images(data);
+        labels = data.labels();
         LearningTest.train(model, images, data.labels(), 2);
     }
 
@@ -72,7 +74,7 @@ class SynthesisAndBundleTest {
         assertTrue(grid.minNumber().doubleValue() >= 0 && grid.maxNumber().doubleValue() <= 1);
         assertNotEquals(grid.getRow(0), grid.getRow(6));
         assertNotEquals(grid, model.traverse(3, 5, 7, centre), "a conditioned G draws the entity it is told");
-        assertNotEquals(grid, model.traverse(2, 5, 7, model.priorCapsule(11)), "the centre is kept");
+        assertNotEquals(grid, model.traverse(2, 5, 7, model.priorCapsule(2, 11)), "the centre is kept");
     }
 
     @Test
@@ -95,6 +97,58 @@ class SynthesisAndBundleTest {
         assertEquals(model.discriminator().params(), loaded.discriminator().params());
         assertEquals(model.encoder().getUpdater().getStateViewArray(),
                 loaded.encoder().getUpdater().getStateViewArray(), "Adam state travels with the bundle");
+    }
+
+    private static VcnModel withFittedPriors() {
+        int[][] present = new int[labels.length][];
+        for (int b = 0; b < present.length; b++) {
+            present[b] = new int[] {labels[b]};
+        }
+        EntityPriors.Moments moments = model.addPriorMoments(images, present,
+                new EntityPriors.Moments(model.entities(), model.latentDim()));
+        return model.withPriors(moments.fit());
+    }
+
+    @Test
+    void fittedPriorsCentreSamplesOnTheirEntityAndTravelInTheBundle() throws IOException {
+        VcnModel fitted = withFittedPriors();
+        EntityPriors priors = fitted.priors().orElseThrow();
+        int entity = labels[0];
+        INDArray means = model.capsuleMeans(images, entity);
+        double[] expected = new double[model.latentDim()];
+        long n = 0;
+        for (int b = 0; b < labels.length; b++) {
+            if (labels[b] == entity) {
+                for (int j = 0; j < expected.length; j++) {
+                    expected[j] += means.getDouble(b, j);
+                }
+                n++;
+            }
+        }
+        assertEquals(n, priors.count(entity));
+        for (int j = 0; j < expected.length; j++) {
+            expected[j] /= n;
+        }
+        INDArray central = fitted.synthesise(new int[] {entity}, 2, 3, 0.0, 0).latent();
+        for (int j = 0; j < expected.length; j++) {
+            assertEquals(expected[j], central.getDouble(0, entity * model.latentDim() + j), 1e-4,
+                    "temperature 0 draws the mean of the entity's training capsules");
+        }
+        assertNotEquals(model.synthesise(new int[] {entity}, 4, 3, 1.0, 0).images(),
+                fitted.synthesise(new int[] {entity}, 4, 3, 1.0, 0).images(), "the fitted priors are used");
+        assertTrue(model.priors().isEmpty(), "withPriors leaves the original as it was");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelBundle.write(fitted, bytes);
+        VcnModel loaded = ModelBundle.read(new ByteArrayInputStream(bytes.toByteArray()), "fitted.zip");
+        assertEquals(fitted.synthesise(new int[] {1, 4}, 3, 9, 0.7, 0).images(),
+                loaded.synthesise(new int[] {1, 4}, 3, 9, 0.7, 0).images());
+        assertEquals(fitted.priorCapsule(2, 11), loaded.priorCapsule(2, 11));
+
+        byte[] broken = rewrite(bytes.toByteArray(), "priors.json", p -> p.replaceFirst("\\[\\[", "[[\"x\","));
+        IOException e = assertThrows(IOException.class,
+                () -> ModelBundle.read(new ByteArrayInputStream(broken), "broken.zip"));
+        assertTrue(e.getMessage().contains("broken.zip") && e.getMessage().contains("priors.json"), e.getMessage());
     }
 
     @Test
@@ -174,12 +228,17 @@ class SynthesisAndBundleTest {
 
     private static byte[] rewriteHeader(byte[] bundle, java.util.function.UnaryOperator<String> edit)
             throws IOException {
+        return rewrite(bundle, "bundle.json", edit);
+    }
+
+    private static byte[] rewrite(byte[] bundle, String entry, java.util.function.UnaryOperator<String> edit)
+            throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(bundle));
              ZipOutputStream zip = new ZipOutputStream(out)) {
             for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 byte[] content = in.readAllBytes();
-                if (e.getName().equals("bundle.json")) {
+                if (e.getName().equals(entry)) {
                     content = edit.apply(new String(content)).getBytes();
                 }
                 zip.putNextEntry(new ZipEntry(e.getName()));

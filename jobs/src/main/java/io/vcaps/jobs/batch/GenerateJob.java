@@ -15,9 +15,10 @@ import java.util.concurrent.Callable;
 
 /** {@code vcaps generate}: mass synthesis from a model bundle to Parquet and pictures ({@link MassSynthesis}). */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Synthesises N images per entity on the executors, from the prior at",
-            "temperature T, and writes Parquet: id, entity, entity_name, seed, index,",
-            "temperature, z, label, labels, height, width, channels, pixels; optionally",
+        description = {"Synthesises N images per entity on the executors, from the bundle's fitted",
+            "entity priors (N(0, I) for bundles without them) at temperature T, and writes",
+            "Parquet: id, entity, entity_name, seed, index, temperature, z, label, labels,",
+            "height, width, channels, pixels; optionally",
             "_images/ (a PNG per image), _sheets/ (contact sheets) and _traversals/",
             "(latent traversals). The same seed gives byte-identical rows for any",
             "--partitions or executor count.",
@@ -43,9 +44,14 @@ public final class GenerateJob implements Callable<Integer> {
             description = "noise seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
-            description = "standard deviation of the prior samples (default: ${DEFAULT-VALUE})")
+    @Option(names = "--temperature", defaultValue = "0.7", paramLabel = "T",
+            description = "scale of the samples' spread around their entity's mean (default: ${DEFAULT-VALUE})")
     double temperature;
+
+    @Option(names = "--standard-prior",
+            description = {"sample z ~ N(0, T^2 I), the paper's prior, even when the bundle has fitted entity",
+                "priors (by default their Gaussians, where the generator was trained)"})
+    boolean standardPrior;
 
     @Option(names = "--partitions", paramLabel = "P",
             description = "Spark partitions of the index range (default: Spark's default parallelism)")
@@ -88,7 +94,7 @@ public final class GenerateJob implements Callable<Integer> {
 
     private GenerateRequest request(int p) {
         return new GenerateRequest(model, output, perEntity, entities, seed, temperature, p, images != null, sheets,
-                traversals, mode);
+                traversals, mode, standardPrior);
     }
 
     public static void main(String[] args) {

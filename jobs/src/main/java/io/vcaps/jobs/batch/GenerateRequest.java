@@ -12,9 +12,11 @@ import java.util.List;
  * @param png one PNG file per image as well as the Parquet rows
  * @param sheets a contact sheet per entity
  * @param traversals a latent traversal grid per entity
+ * @param standardPrior sample N(0, t^2 I) even when the bundle has fitted entity priors
  */
 public record GenerateRequest(String model, String output, long perEntity, List<String> entities, long seed,
-        double temperature, int partitions, boolean png, boolean sheets, boolean traversals, OutputMode mode) {
+        double temperature, int partitions, boolean png, boolean sheets, boolean traversals, OutputMode mode,
+        boolean standardPrior) {
     public GenerateRequest {
         if (perEntity < 1) {
             throw new IllegalArgumentException("--per-entity must be at least 1, got " + perEntity);

@@ -48,7 +48,7 @@ public final class MassSynthesis {
                 request.output(),
                 request.mode())) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
-            VcnModel model = bundle.model();
+            VcnModel model = request.standardPrior() ? bundle.model().withPriors(null) : bundle.model();
             int[] entities = entities(model, request.entities());
             long total;
             try {
@@ -67,7 +67,8 @@ public final class MassSynthesis {
                                 request.seed(),
                                 request.temperature(), pngDir,
                                         new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
-                                WorkerThreads.plan(spark.sparkContext(), request.partitions())));
+                                WorkerThreads.plan(spark.sparkContext(), request.partitions()),
+                                request.standardPrior()));
                 spark.createDataFrame(rows, SynthesisSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
                         // Every id, latent vector and image differs: Parquet's dictionary would only fall back.
                         .option("parquet.enable.dictionary#" + SynthesisSchema.ID, "false")
@@ -142,7 +143,7 @@ public final class MassSynthesis {
         for (int entity : entities) {
             write(output, SynthesisSchema.TRAVERSALS_DIR,
                     SynthesisSchema.entityStem(entity, model.entityNames().get(entity)),
-                    traversal(model, entity, model.priorCapsule(seed * 31 + entity)));
+                    traversal(model, entity, model.priorCapsule(entity, seed * 31 + entity)));
         }
     }
 

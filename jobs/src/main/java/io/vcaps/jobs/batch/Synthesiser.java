@@ -45,10 +45,11 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private final String pngDir;
     private final SerializableConfiguration conf;
     private final int threads;
+    private final boolean standardPrior;
 
     /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
     Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
-            double temperature, String pngDir, SerializableConfiguration conf, int threads) {
+            double temperature, String pngDir, SerializableConfiguration conf, int threads, boolean standardPrior) {
         this.bundleId = bundleId;
         this.bundle = bundle;
         this.entities = entities;
@@ -58,12 +59,14 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         this.pngDir = pngDir;
         this.conf = conf;
         this.threads = threads;
+        this.standardPrior = standardPrior;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Long> numbers) throws IOException {
         WorkerThreads.apply(threads);
-        VcnModel model = ExecutorModels.get(bundleId, bundle);
+        VcnModel cached = ExecutorModels.get(bundleId, bundle);
+        VcnModel model = standardPrior ? cached.withPriors(null) : cached;
         FileSystem fs = null;
         if (pngDir != null) {
             fs = HadoopFiles.plain(conf.value(), new Path(pngDir));

@@ -2,6 +2,7 @@ package io.vcaps.jobs.report;
 
 import io.vcaps.core.quality.IndependentClassifier;
 import io.vcaps.core.quality.SynthesisQuality;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
@@ -14,6 +15,7 @@ import org.apache.spark.sql.functions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,28 @@ public final class QualityMeasures {
     }
 
     private record Split(INDArray images, int[] labels) {
+    }
+
+    /**
+     * {@code model} drawing from entity priors fitted here to up to {@code trainImages} train images: what
+     * {@code vcaps train} keeps in its bundles, for bundles made without them.
+     */
+    public static VcnModel withFittedPriors(SparkSession spark, String dataset, VcnModel model, int trainImages,
+            long seed) {
+        Split train = read(spark, dataset, DatasetSchema.TRAIN, model, trainImages, seed);
+        EntityPriors.Moments moments = new EntityPriors.Moments(model.entities(), model.latentDim());
+        long n = train.images.size(0);
+        for (long from = 0; from < n; from += 500) {
+            int to = (int) Math.min(n, from + 500);
+            int[][] present = new int[to - (int) from][];
+            for (int i = 0; i < present.length; i++) {
+                present[i] = new int[] {train.labels[(int) from + i]};
+            }
+            model.addPriorMoments(train.images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), present,
+                    moments);
+        }
+        LOG.info("quality: fitted the entity priors to {} train images", n);
+        return model.withPriors(moments.fit());
     }
 
     private static Split read(SparkSession spark, String dataset, String split, VcnModel model, int limit, long seed) {

@@ -57,7 +57,7 @@ public final class ReportJob implements Callable<Integer> {
             description = "noise seed of the samples the report draws (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+    @Option(names = "--temperature", defaultValue = "0.7", paramLabel = "T",
             description = "standard deviation of the samples the report draws (default: ${DEFAULT-VALUE})")
     double temperature;
 

@@ -259,7 +259,7 @@ public final class RunReport {
             INDArray centre = centres.get(k);
             String from = centre != null ? "around a held-out image" : "around a prior sample";
             if (centre == null) {
-                centre = model.priorCapsule(request.seed() * 31 + k);
+                centre = model.priorCapsule(k, request.seed() * 31 + k);
             }
             add(grid, new Figure("traversal-" + SynthesisSchema.entityStem(k, name) + ".png",
                     MassSynthesis.traversal(model, k, centre), String.format(Locale.ROOT, "entity %s: %d dimensions,"

@@ -3,14 +3,11 @@ package io.vcaps.jobs.train;
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.averaging.TrainingState;
-import io.vcaps.jobs.averaging.WorkerPool;
-import io.vcaps.spark.WorkerThreads;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
@@ -33,19 +30,8 @@ public final class HeldOutEvaluation {
 
     public static Result run(JavaRDD<Example> heldOut, Broadcast<TrainingState> state, VcnTraining training,
             boolean multiLabel) {
-        double[] sums = heldOut.mapPartitions(examples -> {
-                    if (!examples.hasNext()) {
-                        return Collections.singletonList(new double[4]).iterator();
-                    }
-                    VcnTraining.VcnWorker worker = WorkerPool.borrow(training.key(), "eval", training::newWorker);
-                    try {
-                        WorkerThreads.apply(training.threads());
-                        state.value().applyTo(worker.networks());
-                        return Collections.singletonList(evaluate(worker.model(), examples, multiLabel)).iterator();
-                    } finally {
-                        WorkerPool.release(training.key(), "eval", worker);
-                    }
-                })
+        double[] sums = training.withState(heldOut, state, () -> new double[4],
+                        (model, examples) -> evaluate(model, examples, multiLabel))
                 .reduce(HeldOutEvaluation::add);
         return new Result(sums[1] == 0 ? Double.NaN : sums[0] / sums[1], sums[3] == 0 ? Double.NaN : sums[2] / sums[3],
                 (long) sums[3]);

@@ -2,6 +2,7 @@ package io.vcaps.jobs.train;
 
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.averaging.Network;
@@ -154,7 +155,8 @@ final class RoundLoop {
             HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel());
             metrics.write(evalLine(result, epoch(), true));
             progress.evaluation(rounds, result, true);
-            return finish(result, checkpointed != rounds);
+            EntityPriors priors = settings.priorImages() == 0 ? null : fitPriors(shards);
+            return finish(result, checkpointed != rounds, priors);
         } finally {
             if (current != null) {
                 current.destroy();
@@ -162,6 +164,20 @@ final class RoundLoop {
             shards.unpersist(false);
             sample.unpersist(false);
         }
+    }
+
+    /** The entity priors of the final state, fitted on the executors to a sample of the train split. */
+    private EntityPriors fitPriors(JavaRDD<Example> train) {
+        long start = System.nanoTime();
+        EntityPriors priors = PriorFit.run(train, trainExamples, settings.priorImages(),
+                config.seed(), current, training, master.entities(), master.latentDim());
+        long images = 0;
+        for (int k = 0; k < priors.entities(); k++) {
+            images += priors.count(k);
+        }
+        console.println(String.format(Locale.ROOT, "fitted the entity priors to %d capsules of train images in %.1f s",
+                images, (System.nanoTime() - start) / 1e9));
+        return priors;
     }
 
     private double elapsed() {
@@ -246,8 +262,12 @@ final class RoundLoop {
         metrics.write(new MetricsLine.Checkpointed(progress.rounds(), written.toString(), progress.epoch()));
     }
 
-    /** The final outputs: a last checkpoint unless this round has one, model.zip (the last model) and eval.json. */
-    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint) throws IOException {
+    /**
+     * The final outputs: a last checkpoint unless this round has one, model.zip (the last model, with its fitted
+     * entity priors when there are any) and eval.json.
+     */
+    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint, EntityPriors priors)
+            throws IOException {
         double epoch = epoch();
         state.applyValuesTo(masterNetworks);
         master.setProvenance(master.provenance().afterRounds(Math.toIntExact(rounds))
@@ -255,7 +275,7 @@ final class RoundLoop {
         if (needsCheckpoint) {
             checkpoint(epoch);
         }
-        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(master, out));
+        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(master.withPriors(priors), out));
         run.writeEvaluation(new FinalEvaluation(round3(epoch), result.accuracy(), result.reconstructionError(),
                 result.examples(), rounds, "last", data.id(), DatasetSchema.TEST));
         console.println("wrote " + run.root() + "/" + RunDirectory.MODEL + " (the last model) and "

@@ -26,10 +26,12 @@ import java.util.Map;
  * @param aggregationDepth            depth of Spark's treeAggregate
  * @param maxNonFiniteRounds          rounds with a NaN or infinite loss tolerated before the run fails
  * @param nonFiniteLearningRateFactor learning rates are multiplied by this after such a round
+ * @param priorImages                 train images the model's entity priors are fitted to after the last round
+ *                                    (0: none, synthesis samples N(0, I))
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
         int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor) {
+        double nonFiniteLearningRateFactor, long priorImages) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -44,6 +46,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         check(maxNonFiniteRounds >= 1, "non-finite.max-rounds", maxNonFiniteRounds, "at least 1");
         check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
                 nonFiniteLearningRateFactor, "in (0, 1]");
+        check(priorImages >= 0, "prior-images", priorImages, "0 or more");
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
@@ -65,7 +68,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
             return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
-                    t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"));
+                    t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
+                    t.getLong("prior-images"));
         } catch (ConfigException e) {
             throw new JobFailure("bad configuration " + source + ": " + e.getMessage(), e);
         }
@@ -78,7 +82,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newFrequency != null ? newFrequency : averagingFrequency, newEpochs != null ? newEpochs : epochs,
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
-                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor);
+                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -93,6 +97,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("eval_examples", evalExamples);
         m.put("max_non_finite_rounds", maxNonFiniteRounds);
         m.put("non_finite_learning_rate_factor", nonFiniteLearningRateFactor);
+        m.put("prior_images", priorImages);
         return m;
     }
 }

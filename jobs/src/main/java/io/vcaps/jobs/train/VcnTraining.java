@@ -11,11 +11,17 @@ import io.vcaps.jobs.averaging.Network;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Seeds;
 import io.vcaps.jobs.averaging.StepTotals;
+import io.vcaps.jobs.averaging.TrainingState;
+import io.vcaps.jobs.averaging.WorkerPool;
 import io.vcaps.spark.WorkerThreads;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function0;
+import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -90,6 +96,33 @@ public final class VcnTraining implements LocalTraining<Example> {
     @Override
     public VcnWorker newWorker() {
         return new VcnWorker(newModel(), threads);
+    }
+
+    /** What each partition computes from its examples with the state's model; serializable, as Spark needs. */
+    @FunctionalInterface
+    public interface PartitionSum<T> extends Serializable {
+        T apply(VcnModel model, Iterator<Example> examples);
+    }
+
+    /**
+     * Applies {@code state} to an executor's pooled worker and runs {@code sum} on each partition of
+     * {@code examples}; empty partitions give {@code zero}. Only the per-partition values reach the driver.
+     */
+    public <T> JavaRDD<T> withState(JavaRDD<Example> examples, Broadcast<TrainingState> state,
+            Function0<T> zero, PartitionSum<T> sum) {
+        return examples.mapPartitions(it -> {
+            if (!it.hasNext()) {
+                return Collections.singletonList(zero.call()).iterator();
+            }
+            VcnWorker worker = WorkerPool.borrow(key, "eval", this::newWorker);
+            try {
+                WorkerThreads.apply(threads);
+                state.value().applyTo(worker.networks());
+                return Collections.singletonList(sum.apply(worker.model(), it)).iterator();
+            } finally {
+                WorkerPool.release(key, "eval", worker);
+            }
+        });
     }
 
     /** One executor's model and, once read, the shard it trains on. */

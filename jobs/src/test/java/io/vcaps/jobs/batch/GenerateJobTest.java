@@ -126,6 +126,35 @@ class GenerateJobTest {
     }
 
     /**
+     * At temperature 0 every image of an entity is decoded from the mean of its fitted prior, the bundle's; with
+     * {@code --standard-prior}, from the zero vector, the paper's N(0, I) at its centre.
+     */
+    @Test
+    void temperatureZeroDrawsEachEntitysFittedMeanOrTheStandardPriorsCentre() throws Exception {
+        var priors = fixture.model.priors().orElseThrow();
+        for (boolean standard : new boolean[] {false, true}) {
+            Path out = dir.resolve(standard ? "standard" : "fitted");
+            String[] args = {"--model", fixture.bundle.toString(), "--per-entity", "3", "--entities", "2,7",
+                "--temperature", "0", "--output", out.toString()};
+            assertEquals(0, Cli.run(new GenerateJob(), standard ? concat(args, "--standard-prior") : args).exit());
+            List<Row> rows = spark.read().parquet(out.toString()).select(SynthesisSchema.ENTITY, SynthesisSchema.Z)
+                    .collectAsList();
+            assertEquals(6, rows.size());
+            for (Row row : rows) {
+                double[] mean = priors.mean(row.getInt(0));
+                List<Float> z = row.getList(1);
+                for (int j = 0; j < mean.length; j++) {
+                    assertEquals(standard ? 0.0 : mean[j], z.get(j), 1e-5, "entity " + row.getInt(0) + ", dim " + j);
+                }
+            }
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    /**
      * {@code bench generate --images png} times the job after probing the file system, reports both, and removes
      * everything it wrote.
      */

@@ -4,6 +4,7 @@ import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.data.SyntheticDigits;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.TrainingStep;
 import io.vcaps.core.vcn.VcnModel;
@@ -19,7 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A small model trained in-process on the train split of a {@link SyntheticDataset}, written as a real bundle, and
+ * A small model trained in-process on the train split of a {@link SyntheticDataset}, with its entity priors fitted
+ * to that split, written as a real bundle, and
  * the dataset itself written as real Parquet: made once per test JVM, in a folder that outlives the test classes.
  */
 final class TrainedFixture {
@@ -87,7 +89,16 @@ final class TrainedFixture {
                 step.fit(images(digits, start, BATCH), oneHot(digits, start, BATCH));
             }
         }
-        return model;
+        // As vcaps train does after its last round: the bundle's samples come from the fitted entity priors.
+        EntityPriors.Moments moments = new EntityPriors.Moments(model.entities(), model.latentDim());
+        for (int start = 0; start < TRAIN; start += BATCH) {
+            int[][] present = new int[BATCH][];
+            for (int b = 0; b < BATCH; b++) {
+                present[b] = new int[] {digits.labels()[start + b]};
+            }
+            model.addPriorMoments(images(digits, start, BATCH), present, moments);
+        }
+        return model.withPriors(moments.fit());
     }
 
     /** Images [n, 784] in [0, 1] of {@code digits} from {@code start}. */

@@ -3,6 +3,7 @@ package io.vcaps.jobs.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.TestSpark;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,13 @@ class ResumeTest {
         assertEquals(4, b.provenance().rounds());
         assertEquals(List.of(1L, 2L, 3L, 4L), rounds(parts));
         assertEquals(rounds(whole), rounds(parts));
+        EntityPriors fitted = a.priors().orElseThrow(() -> new AssertionError("model.zip has no entity priors"));
+        long capsules = 0;
+        for (int k = 0; k < fitted.entities(); k++) {
+            capsules += fitted.count(k);
+            assertArrayEquals(fitted.mean(k), b.priors().orElseThrow().mean(k), 0.0, "entity " + k);
+        }
+        assertEquals(160, capsules, "every train image's capsule of its entity (fewer than prior-images)");
 
         JsonNode eval = new ObjectMapper().readTree(parts.resolve("eval.json").toFile());
         assertEquals(20, eval.get("examples").asInt());

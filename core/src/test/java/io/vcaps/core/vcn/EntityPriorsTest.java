@@ -1,0 +1,140 @@
+package io.vcaps.core.vcn;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The fitted entity priors recover a known aggregate posterior: capsule means drawn from N(m, A A^T) with a fixed
+ * posterior variance v give m and A A^T + diag(v); their samples have those moments; sums merge.
+ */
+class EntityPriorsTest {
+
+    private static final int D = 3;
+    private static final double[] M = {1.5, -2.0, 0.5};
+    private static final double[][] A = {{1.0, 0, 0}, {0.6, 0.8, 0}, {-0.3, 0.2, 0.5}};
+    private static final double V = 0.04;
+
+    /** Encoder outputs [B, K*2*D] for K = 2: entity 0's capsule means from N(M, A A^T), logvar log V; entity 1 0. */
+    private static VariationalCapsules capsules(int batch, SplittableRandom random) {
+        INDArray encoded = Nd4j.zeros(batch, 2 * 2 * D);
+        for (int b = 0; b < batch; b++) {
+            double[] eps = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+            for (int i = 0; i < D; i++) {
+                double mu = M[i];
+                for (int j = 0; j <= i; j++) {
+                    mu += A[i][j] * eps[j];
+                }
+                encoded.putScalar(b, i, mu);
+                encoded.putScalar(b, D + i, Math.log(V));
+            }
+        }
+        return new VariationalCapsules(encoded.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), 2, D);
+    }
+
+    private static double[][] target() {
+        double[][] s = new double[D][D];
+        for (int i = 0; i < D; i++) {
+            for (int j = 0; j < D; j++) {
+                for (int l = 0; l < D; l++) {
+                    s[i][j] += A[i][l] * A[j][l];
+                }
+            }
+            s[i][i] += V;
+        }
+        return s;
+    }
+
+    private static EntityPriors.Moments moments(int batches, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        EntityPriors.Moments moments = new EntityPriors.Moments(2, D);
+        for (int n = 0; n < batches; n++) {
+            VariationalCapsules c = capsules(500, random);
+            for (int b = 0; b < 500; b++) {
+                moments.add(c, b, 0);
+            }
+        }
+        return moments;
+    }
+
+    @Test
+    void fitRecoversTheAggregatePosteriorAndSamplesFromIt() {
+        EntityPriors priors = moments(40, 1).fit();
+        assertEquals(20_000, priors.count(0));
+        double[] mean = priors.mean(0);
+        double[][] l = priors.cholesky(0);
+        double[][] s = target();
+        for (int i = 0; i < D; i++) {
+            assertEquals(M[i], mean[i], 0.03, "mean " + i);
+            for (int j = 0; j < D; j++) {
+                double fitted = 0;
+                for (int c = 0; c < D; c++) {
+                    fitted += l[i][c] * l[j][c];
+                }
+                assertEquals(s[i][j], fitted, 0.04, "covariance " + i + "," + j);
+            }
+        }
+
+        SplittableRandom noise = new SplittableRandom(9);
+        int n = 40_000;
+        double[] sum = new double[D];
+        double[][] outer = new double[D][D];
+        for (int t = 0; t < n; t++) {
+            double[] z = priors.sample(0, noise, 0.5);
+            for (int i = 0; i < D; i++) {
+                sum[i] += z[i];
+                for (int j = 0; j < D; j++) {
+                    outer[i][j] += (z[i] - mean[i]) * (z[j] - mean[j]);
+                }
+            }
+        }
+        for (int i = 0; i < D; i++) {
+            assertEquals(mean[i], sum[i] / n, 0.02, "sample mean " + i);
+            for (int j = 0; j < D; j++) {
+                assertEquals(0.25 * s[i][j], outer[i][j] / n, 0.02, "temperature 0.5 scales the covariance by 1/4");
+            }
+        }
+        assertArrayEquals(mean, priors.sample(0, new SplittableRandom(3), 0.0), 0.0, "temperature 0: the mean");
+    }
+
+    @Test
+    void unseenEntitiesKeepTheStandardPriorAndMergedSumsEqualOnePass() {
+        EntityPriors priors = moments(2, 5).fit();
+        assertEquals(0, priors.count(1));
+        assertArrayEquals(new double[D], priors.mean(1), 0.0);
+        assertArrayEquals(new double[] {1, 0, 0}, priors.cholesky(1)[0], 0.0);
+
+        SplittableRandom random = new SplittableRandom(5);
+        EntityPriors.Moments first = new EntityPriors.Moments(2, D);
+        EntityPriors.Moments second = new EntityPriors.Moments(2, D);
+        for (EntityPriors.Moments m : new EntityPriors.Moments[] {first, second}) {
+            VariationalCapsules c = capsules(500, random);
+            for (int b = 0; b < 500; b++) {
+                m.add(c, b, 0);
+            }
+        }
+        EntityPriors merged = first.merge(second).fit();
+        for (int i = 0; i < D; i++) {
+            assertEquals(priors.mean(0)[i], merged.mean(0)[i], 1e-12);
+            assertArrayEquals(priors.cholesky(0)[i], merged.cholesky(0)[i], 1e-9);
+        }
+    }
+
+    @Test
+    void malformedPriorsAreRefused() {
+        double[][] identity = {{1, 0}, {0, 1}};
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(new long[] {1},
+                new double[][] {{0, Double.NaN}}, new double[][][] {identity}));
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(new long[] {1},
+                new double[][] {{0, 0}}, new double[][][] {{{1, 2}, {0, 1}}}), "upper triangle");
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(new long[] {1, 1},
+                new double[][] {{0, 0}}, new double[][][] {identity}), "counts and means disagree");
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(null, null, null));
+    }
+}
