@@ -3,6 +3,7 @@ package io.vcaps.jobs.train;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.vcaps.core.config.ConfigChecks;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.spark.JobFailure;
 
@@ -52,22 +53,25 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         }
     }
 
-    /** The settings of a configuration file (null: the defaults). */
+    /** The settings of a configuration file (null: the defaults); unknown keys and wrong types are refused. */
     public static TrainingSettings load(File conf) {
-        Config overrides = conf == null ? ConfigFactory.empty() : ConfigFactory.parseFile(conf);
-        return from(overrides, conf == null ? "defaults" : conf.getPath());
+        String source = conf == null ? "defaults" : conf.getPath();
+        try {
+            Config c = conf == null ? ConfigChecks.merged(ConfigFactory.empty(), source) : ConfigChecks.load(conf);
+            return from(c.getConfig("vcaps.training"), source);
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(e.getMessage(), e);
+        }
     }
 
-    private static TrainingSettings from(Config overrides, String source) {
+    private static TrainingSettings from(Config t, String source) {
         try {
-            Config t = overrides.withFallback(ConfigFactory.defaultReference(VcnConfig.class.getClassLoader()))
-                    .resolve().getConfig("vcaps.training");
             return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
                     t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"));
         } catch (ConfigException e) {
-            throw new JobFailure("bad configuration " + source + ": " + e.getMessage(), e);
+            throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
     }
 
