@@ -27,10 +27,11 @@ import java.util.Map;
  * @param aggregationDepth            depth of Spark's treeAggregate
  * @param maxNonFiniteRounds          rounds with a NaN or infinite loss tolerated before the run fails
  * @param nonFiniteLearningRateFactor learning rates are multiplied by this after such a round
+ * @param roundRetries                times a round whose Spark job failed is run again before the run fails
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
         int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor) {
+        double nonFiniteLearningRateFactor, int roundRetries) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -45,6 +46,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         check(maxNonFiniteRounds >= 1, "non-finite.max-rounds", maxNonFiniteRounds, "at least 1");
         check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
                 nonFiniteLearningRateFactor, "in (0, 1]");
+        check(roundRetries >= 0, "round-retries", roundRetries, "0 or more");
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
@@ -69,7 +71,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
             return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
-                    t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"));
+                    t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
+                    t.getInt("round-retries"));
         } catch (ConfigException e) {
             throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
@@ -82,7 +85,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newFrequency != null ? newFrequency : averagingFrequency, newEpochs != null ? newEpochs : epochs,
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
-                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor);
+                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, roundRetries);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -97,6 +100,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("eval_examples", evalExamples);
         m.put("max_non_finite_rounds", maxNonFiniteRounds);
         m.put("non_finite_learning_rate_factor", nonFiniteLearningRateFactor);
+        m.put("round_retries", roundRetries);
         return m;
     }
 }
