@@ -1,22 +1,17 @@
 package io.vcaps.jobs.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.core.bundle.ModelBundle;
-import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.averaging.InjectedFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +51,7 @@ class RoundRetryTest {
         TrainFixtures.Run run = train(data, conf, faulty, fault);
         assertEquals(0, run.exit(), run.err());
         assertFalse(Files.exists(fault), "the injected fault fired");
-        List<JsonNode> retries = lines(faulty, "retry");
+        List<JsonNode> retries = TrainFixtures.metrics(faulty, "retry");
         assertEquals(1, retries.size(), "one retry line");
         assertEquals(1, retries.get(0).get("round").asInt());
         assertEquals(1, retries.get(0).get("attempt").asInt());
@@ -64,11 +59,7 @@ class RoundRetryTest {
         System.out.println("retried round: the failed attempt took " + retries.get(0).get("seconds") + " s");
 
         assertEquals(losses(clean), losses(faulty), "per-round losses");
-        VcnModel a = read(clean.resolve("model.zip"));
-        VcnModel b = read(faulty.resolve("model.zip"));
-        assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector());
-        assertArrayEquals(a.generator().params().toFloatVector(), b.generator().params().toFloatVector());
-        assertArrayEquals(a.discriminator().params().toFloatVector(), b.discriminator().params().toFloatVector());
+        TrainFixtures.assertSameParameters(clean.resolve("model.zip"), faulty.resolve("model.zip"));
     }
 
     @Test
@@ -87,28 +78,10 @@ class RoundRetryTest {
     /** Every round line's loss terms and example counts, in order. */
     private static List<String> losses(Path run) throws Exception {
         List<String> out = new ArrayList<>();
-        for (JsonNode n : lines(run, "round")) {
+        for (JsonNode n : TrainFixtures.metrics(run, "round")) {
             out.add(n.get("round") + " " + n.get("examples") + " " + n.get("margin") + " " + n.get("reconstruction")
                     + " " + n.get("kl_present") + " " + n.get("kl_absent"));
         }
         return out;
-    }
-
-    private static List<JsonNode> lines(Path run, String type) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-            JsonNode node = json.readTree(line);
-            if (node.get("type").asText().equals(type)) {
-                out.add(node);
-            }
-        }
-        return out;
-    }
-
-    private static VcnModel read(Path file) throws Exception {
-        try (InputStream in = Files.newInputStream(file)) {
-            return ModelBundle.read(in, file.toString());
-        }
     }
 }
