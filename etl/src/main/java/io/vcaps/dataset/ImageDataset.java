@@ -25,8 +25,11 @@ import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.array_max;
 import static org.apache.spark.sql.functions.array_min;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
@@ -144,11 +147,9 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
         boolean multi = multiLabel();
         Column labelMin = multi ? min(array_min(col(DatasetSchema.LABELS))) : min(col(DatasetSchema.LABEL));
         Column labelMax = multi ? max(array_max(col(DatasetSchema.LABELS))) : max(col(DatasetSchema.LABEL));
-        Column badPixels = when(length(col(DatasetSchema.PIXELS)).notEqual(col(DatasetSchema.HEIGHT)
-                .multiply(col(DatasetSchema.WIDTH)).multiply(col(DatasetSchema.CHANNELS))), lit(1)).otherwise(lit(0));
         List<Row> groups = rows.groupBy(col(DatasetSchema.SPLIT), col(DatasetSchema.HEIGHT), col(DatasetSchema.WIDTH),
                         col(DatasetSchema.CHANNELS))
-                .agg(count(lit(1)), labelMin, labelMax, sum(badPixels), first(col(DatasetSchema.ID)))
+                .agg(count(lit(1)), labelMin, labelMax, first(col(DatasetSchema.ID)))
                 .collectAsList();
 
         ImageShape shape = metadata != null ? metadata.shape() : commonShape(groups);
@@ -158,27 +159,25 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
             String split = g.getString(0);
             long n = g.getLong(4);
             counts.merge(split, n, Long::sum);
+            if (g.isNullAt(1) || g.isNullAt(2) || g.isNullAt(3)) {
+                continue;
+            }
             ImageShape rowShape = new ImageShape(g.getInt(1), g.getInt(2), g.getInt(3));
             if (!rowShape.equals(shape)) {
                 throw new JobFailure("dataset " + path + ": " + n + " rows of split '" + split + "' are " + rowShape
-                        + " images, not the dataset's " + shape + " (for example id " + g.get(8) + ")");
-            }
-            if (g.getLong(7) > 0) {
-                throw new JobFailure("dataset " + path + ": " + g.getLong(7) + " rows of split '" + split
-                        + "' hold a pixel count other than height x width x channels (" + shape.pixels() + ")");
-            }
-            if (!g.isNullAt(5) && (g.getInt(5) < 0 || g.getInt(6) >= entities.size())) {
-                throw new JobFailure("dataset " + path + ": split '" + split + "' has labels from " + g.getInt(5)
-                        + " to " + g.getInt(6) + ", but the dataset names " + entities.size() + " entities "
-                        + entities);
+                        + " images, not the dataset's " + shape + " (for example id " + g.get(7) + ")");
             }
         }
+        requireValidRows(rows, entities.size(), true);
         return new Summary(shape, List.copyOf(entities), counts);
     }
 
     private ImageShape commonShape(List<Row> groups) {
         ImageShape shape = null;
         for (Row g : groups) {
+            if (g.isNullAt(1) || g.isNullAt(2) || g.isNullAt(3)) {
+                continue;
+            }
             ImageShape s = new ImageShape(g.getInt(1), g.getInt(2), g.getInt(3));
             if (shape != null && !shape.equals(s)) {
                 throw new JobFailure("dataset " + path + " mixes image shapes " + shape + " and " + s
@@ -215,8 +214,8 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
     }
 
     /**
-     * Fails unless every row of {@code rows} (this dataset's, or some of them) has a model's image shape, and some
-     * row is there: a pass over three small columns.
+     * Fails unless some row of {@code selected} (this dataset's, or some of them) is there, every row passes
+     * {@link #requireValidRows} (labels not required) and has a model's image shape.
      */
     public void requireShape(Dataset<Row> selected, String split, ImageShape shape) {
         List<Row> shapes = selected.select(DatasetSchema.HEIGHT, DatasetSchema.WIDTH, DatasetSchema.CHANNELS)
@@ -225,6 +224,8 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
             throw new JobFailure("dataset " + path + " has no rows"
                     + (split == null ? "" : " in split '" + split + "'"));
         }
+        requireValidRows(selected, metadata != null && metadata.entities() != null ? metadata.entities().size() : -1,
+                false);
         Set<String> found = new TreeSet<>();
         for (Row r : shapes) {
             found.add(r.getInt(0) + "x" + r.getInt(1) + "x" + r.getInt(2));
@@ -232,6 +233,76 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
         if (found.size() != 1 || !found.contains(shape.toString())) {
             throw new JobFailure("the model reads " + shape + " images (HxWxC) but the dataset at " + path + " holds "
                     + String.join(", ", found) + " images; convert it with vcaps etl --height --width --channels");
+        }
+    }
+
+    /**
+     * One aggregate over {@code selected}: fails on the first kind of broken row, naming the column, how many rows
+     * and the smallest id among them (docs/DATA.md, "Broken rows"). Rows that can only be null- or range-checked
+     * here (a null pixel array, a pixel count other than the row's own height x width x channels, labels outside the
+     * entities) would otherwise fail deep in an executor or, worse, train or score silently on the wrong thing.
+     *
+     * @param entities       the dataset's entity count; negative: labels are not range-checked
+     * @param labelsRequired training: every single-label row needs a label in [0, entities), every multi-label row
+     *                       its labels; classification takes unlabelled rows (null, or -1 in single-label data)
+     */
+    public void requireValidRows(Dataset<Row> selected, int entities, boolean labelsRequired) {
+        Column id = col(DatasetSchema.ID);
+        Column pixels = col(DatasetSchema.PIXELS);
+        List<String> problems = new ArrayList<>();
+        List<Column> flags = new ArrayList<>();
+        List<Column> details = new ArrayList<>();
+        problems.add("column id is null");
+        flags.add(id.isNull());
+        details.add(lit(""));
+        for (String column : List.of(DatasetSchema.PIXELS, DatasetSchema.HEIGHT, DatasetSchema.WIDTH,
+                DatasetSchema.CHANNELS)) {
+            problems.add("column " + column + " is null");
+            flags.add(col(column).isNull());
+            details.add(lit(""));
+        }
+        problems.add("column pixels holds a byte count other than height x width x channels");
+        flags.add(length(pixels).notEqual(col(DatasetSchema.HEIGHT).multiply(col(DatasetSchema.WIDTH))
+                .multiply(col(DatasetSchema.CHANNELS))));
+        details.add(concat_ws("", lit(" ("), length(pixels).cast("string"), lit(" bytes for "),
+                col(DatasetSchema.HEIGHT).cast("string"), lit("x"), col(DatasetSchema.WIDTH).cast("string"),
+                lit("x"), col(DatasetSchema.CHANNELS).cast("string"), lit(")")));
+        boolean multi = multiLabel();
+        if (!multi && has(DatasetSchema.LABEL)) {
+            Column label = col(DatasetSchema.LABEL);
+            int lowest = labelsRequired ? 0 : -1;
+            problems.add("column label is " + (labelsRequired ? "null or " : "") + "outside [" + lowest + ", "
+                    + (entities < 0 ? "..." : entities) + ")");
+            Column outside = label.lt(lowest);
+            if (entities >= 0) {
+                outside = outside.or(label.geq(entities));
+            }
+            flags.add(labelsRequired ? label.isNull().or(outside) : outside);
+            details.add(concat_ws("", lit(" (label "), coalesce(label.cast("string"), lit("null")), lit(")")));
+        }
+        if (multi && has(DatasetSchema.LABELS) && entities >= 0) {
+            Column labels = col(DatasetSchema.LABELS);
+            Column outside = exists(labels, l -> l.isNull().or(l.lt(0)).or(l.geq(entities)));
+            problems.add("column labels is " + (labelsRequired ? "null or holds" : "holds")
+                    + " entities outside [0, " + entities + ")");
+            flags.add(labelsRequired ? labels.isNull().or(outside) : outside);
+            details.add(concat_ws("", lit(" (labels "), coalesce(labels.cast("string"), lit("null")), lit(")")));
+        }
+        List<Column> aggregates = new ArrayList<>();
+        for (int i = 0; i < flags.size(); i++) {
+            Column flag = coalesce(flags.get(i), lit(false));
+            aggregates.add(sum(when(flag, lit(1L)).otherwise(lit(0L))));
+            aggregates.add(min(when(flag, concat_ws("", id, details.get(i)))));
+        }
+        Row found = selected.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0]))
+                .first();
+        for (int i = 0; i < flags.size(); i++) {
+            long n = found.isNullAt(2 * i) ? 0 : found.getLong(2 * i);
+            if (n > 0) {
+                String example = found.isNullAt(2 * i + 1) ? "" : found.getString(2 * i + 1);
+                throw new JobFailure("dataset " + path + ": " + problems.get(i) + " in " + n + " row"
+                        + (n > 1 ? "s" : "") + (i == 0 ? "" : " (for example id " + example + ")"));
+            }
         }
     }
 

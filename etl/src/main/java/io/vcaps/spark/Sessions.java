@@ -41,6 +41,20 @@ public final class Sessions {
         return builder.getOrCreate();
     }
 
+    /**
+     * Refuses {@code spark.speculation = true}: a speculative copy of a task runs beside the original, and jobs
+     * whose executors write files themselves (generate's PNG files), hold per-worker state (train's worker pool) or
+     * must count each row once have not been shown to be unharmed by that; Spark's own task retry (a failed task
+     * run again) is what they rely on.
+     */
+    public static void refuseSpeculation(SparkSession spark, String job) {
+        if (spark.sparkContext().getConf().getBoolean("spark.speculation", false)) {
+            throw new JobFailure(job + " refuses speculative execution (spark.speculation = true): a duplicate task"
+                    + " could write its files twice or twice train a worker; run it with spark.speculation=false"
+                    + " (Spark's task retries still apply)");
+        }
+    }
+
     private static String defaultHadoopTmp(SparkConf given) {
         String base = given.get("spark.local.dir", System.getProperty("java.io.tmpdir")).split(",")[0];
         return new File(base, "vcaps-hadoop-" + System.getProperty("user.name", "user")).getAbsolutePath();

@@ -32,6 +32,7 @@ final class StandaloneCluster {
     private final Path masterLog;
     private final Path workerLog;
     private final Path workDir;
+    private Process workerProcess;
 
     private StandaloneCluster(Path dir, int masterPort) {
         this.dir = dir;
@@ -73,8 +74,8 @@ final class StandaloneCluster {
         workerEnvironment.put("SPARK_LOCAL_DIRS", dir.resolve("local").toAbsolutePath().toString());
         // The executors the worker starts run this JVM's Java.
         workerEnvironment.put("JAVA_HOME", System.getProperty("java.home"));
-        Process workerProcess = processes.start(worker, workerEnvironment, cluster.workerLog);
-        awaitLine(workerProcess, cluster.workerLog, "Successfully registered with master");
+        cluster.workerProcess = processes.start(worker, workerEnvironment, cluster.workerLog);
+        awaitLine(cluster.workerProcess, cluster.workerLog, "Successfully registered with master");
         return cluster;
     }
 
@@ -90,6 +91,12 @@ final class StandaloneCluster {
         try (Stream<Path> apps = Files.list(workDir)) {
             return apps.filter(p -> p.getFileName().toString().startsWith("app-")).sorted().toList();
         }
+    }
+
+    /** The executor JVMs this cluster's worker runs now (none between applications). */
+    List<ProcessHandle> executors() {
+        return workerProcess.descendants().filter(p -> p.info().commandLine().orElse("")
+                .contains("CoarseGrainedExecutorBackend")).toList();
     }
 
     /** The master's, the worker's and every executor's log files. */

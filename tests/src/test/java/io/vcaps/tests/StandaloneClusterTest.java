@@ -68,13 +68,15 @@ class StandaloneClusterTest {
             checkDataset(dataset);
 
             // Two workers, one local step each: one round of 200 images is the whole epoch.
-            vcaps.run("train", "--data", dataset.toString(), "--output", run.toString(),
-                    "--conf", project.conf().resolve("mnist-small.conf").toString(),
-                    "--workers", "2", "--averaging-frequency", "1", "--epochs", "1");
+            String[] train = {"--data", dataset.toString(), "--conf",
+                project.conf().resolve("mnist-small.conf").toString(), "--workers", "2", "--averaging-frequency", "1",
+                "--epochs", "1"};
+            double undisturbed = vcaps.run("train", concat(train, "--output", run.toString()));
             checkRun(run);
 
-            vcaps.run("classify", "--model", run.resolve("model.zip").toString(), "--data", dataset.toString(),
-                    "--split", "test", "--output", classified.toString());
+            String[] classify = {"--model", run.resolve("model.zip").toString(), "--data", dataset.toString(),
+                "--split", "test"};
+            double classifySeconds = vcaps.run("classify", concat(classify, "--output", classified.toString()));
             vcaps.run("generate", "--model", run.resolve("model.zip").toString(), "--output", generated.toString(),
                     "--per-entity", Integer.toString(PER_ENTITY), "--sheets");
             checkBatchOutputs(dir, dataset, classified, generated);
@@ -85,6 +87,36 @@ class StandaloneClusterTest {
                 assertTrue(executorLogs(app).contains("Finished task"),
                         "the executors of " + app.getFileName() + " ran no task");
             }
+
+            // Faults: the same training, and the same classification, with the executor SIGKILLed inside a task.
+            Path killedRun = dir.resolve("run-killed");
+            Started killedTraining = vcaps.start("train-killed", "train", concat(train, "--output",
+                    killedRun.toString()));
+            assertEquals(1, ExecutorKills.killDuringFirstRound(cluster, killedTraining.process(),
+                    killedTraining.log()), "executors killed during the round");
+            double recovered = vcaps.await(killedTraining);
+            FaultChecks.sameTraining(run, killedRun, killedTraining.log());
+            System.out.printf("executor killed in a training round: %.0f s against %.0f s undisturbed%n",
+                    recovered, undisturbed);
+
+            Path killedClassified = dir.resolve("classified-killed");
+            Started killedClassify = vcaps.start("classify-killed", "classify", concat(classify, "--output",
+                    killedClassified.toString()));
+            assertEquals(1, ExecutorKills.killDuringWrite(cluster, killedClassify.process(), killedClassified),
+                    "executors killed while writing");
+            double rescored = vcaps.await(killedClassify);
+            FaultChecks.sameTable(dir, classified, killedClassified, killedClassify.log());
+            System.out.printf("executor killed while classify wrote: %.0f s against %.0f s undisturbed%n",
+                    rescored, classifySeconds);
+
+            Started speculative = vcaps.start("generate-speculative", "generate", "--spark", "spark.speculation=true",
+                    "--model", run.resolve("model.zip").toString(), "--output", dir.resolve("speculative").toString(),
+                    "--per-entity", "2");
+            assertTrue(speculative.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            assertEquals(1, speculative.process().exitValue(), "generate with spark.speculation=true");
+            assertTrue(Processes.tail(speculative.log(), 50).contains("refuses speculative execution"),
+                    Processes.tail(speculative.log(), 5));
+            assertTrue(Files.notExists(dir.resolve("speculative")), "no output");
         } catch (Throwable failure) {
             if (cluster != null) {
                 logs.addAll(cluster.logs());
@@ -164,14 +196,45 @@ class StandaloneClusterTest {
         return text.toString();
     }
 
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** A job started and not yet awaited. */
+    private record Started(String name, Process process, Path log, long start) {
+    }
+
     /** {@code submit-scripts/vcaps --preset standalone JOB --master URL ...} as its own process, logged to a file. */
     private record Launcher(Project project, String master, Processes processes, Path logDir, List<Path> logs) {
 
-        void run(String job, String... jobArgs) throws IOException, InterruptedException {
+        /** Starts {@code job}, its log named after {@code name}. */
+        Started start(String name, String job, String... jobArgs) throws IOException {
             List<String> command = new ArrayList<>(List.of("bash", project.launcher().toString(),
                     "--preset", "standalone", job, "--master", master,
                     "--driver-memory", "1g", "--executor-memory", "1g", "--spark", "spark.ui.enabled=false"));
             command.addAll(List.of(jobArgs));
+            Path log = logDir.resolve(name + ".log");
+            logs.add(log);
+            return new Started(name, processes.start(command, environment(), log), log, System.nanoTime());
+        }
+
+        /** Waits for a started job, failing unless it exits 0 in time; returns its seconds. */
+        double await(Started job) throws InterruptedException {
+            if (!job.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                Processes.stop(job.process());
+                throw new AssertionError(job.name() + " did not finish; the end of " + job.log() + ":\n"
+                        + Processes.tail(job.log(), 30));
+            }
+            double seconds = (System.nanoTime() - job.start()) / 1e9;
+            System.out.printf("vcaps %s: exit %d after %.0f s%n", job.name(), job.process().exitValue(), seconds);
+            assertEquals(0, job.process().exitValue(), "vcaps " + job.name() + " failed; the end of " + job.log()
+                    + ":\n" + Processes.tail(job.log(), 30));
+            return seconds;
+        }
+
+        private static Map<String, String> environment() {
             Map<String, String> environment = new HashMap<>(StandaloneCluster.LOOPBACK);
             // The launcher must run Spark from the project's jars, not from an installed Spark that may differ.
             environment.put("SPARK_HOME", null);
@@ -181,12 +244,12 @@ class StandaloneClusterTest {
             // The launcher's `java` is this JVM's.
             environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
                     + System.getenv("PATH"));
-            Path log = logDir.resolve(job + ".log");
-            logs.add(log);
-            long start = System.nanoTime();
-            int exit = processes.run(command, environment, log, JOB_TIMEOUT);
-            System.out.printf("vcaps %s: exit %d after %.0f s%n", job, exit, (System.nanoTime() - start) / 1e9);
-            assertEquals(0, exit, "vcaps " + job + " failed; the end of " + log + ":\n" + Processes.tail(log, 30));
+            return environment;
+        }
+
+        /** Runs {@code job} to the end, failing unless it exits 0 in time; returns its seconds. */
+        double run(String job, String... jobArgs) throws IOException, InterruptedException {
+            return await(start(job, job, jobArgs));
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
+import io.vcaps.core.config.ConfigChecks;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
@@ -118,16 +119,28 @@ public final class ModelBundle {
             throw new IOException(where + ": bundle format version " + version + ", this vcaps reads versions 1 to "
                     + FORMAT_VERSION);
         }
-        ImageShape shape = new ImageShape(header.path("shape").path("height").asInt(),
-                header.path("shape").path("width").asInt(), header.path("shape").path("channels").asInt());
+        ImageShape shape;
         List<String> entities = new ArrayList<>();
         header.path("entities").forEach(n -> entities.add(n.asText()));
-        String configText = header.path("config").asText();
-        if (version == 1) {
-            configText = ConfigFactory.parseString(VERSION_1_GENERATOR)
-                    .withFallback(ConfigFactory.parseString(configText)).root().render();
+        try {
+            shape = BundleLimits.shape(header.path("shape").path("height").asInt(),
+                    header.path("shape").path("width").asInt(), header.path("shape").path("channels").asInt());
+            BundleLimits.checkEntities(entities);
+        } catch (IOException e) {
+            throw new IOException(where + ": " + HEADER + " " + e.getMessage(), e);
         }
-        VcnConfig config = VcnConfig.parse(configText, where + " (bundle configuration)");
+        String configText = header.path("config").asText();
+        VcnConfig config;
+        try {
+            if (version == 1) {
+                configText = ConfigFactory.parseString(VERSION_1_GENERATOR)
+                        .withFallback(ConfigChecks.parseData(configText, where + " (bundle configuration)")).root()
+                        .render();
+            }
+            config = VcnConfig.parse(configText, where + " (bundle configuration)");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         Provenance provenance = JSON.treeToValue(header.path("provenance"), Provenance.class);
         MultiLayerNetwork[] nets = new MultiLayerNetwork[NETWORKS.length];
         for (int i = 0; i < NETWORKS.length; i++) {
@@ -135,7 +148,12 @@ public final class ModelBundle {
             if (bytes == null) {
                 throw new IOException(where + ": bundle lacks " + NETWORKS[i]);
             }
-            nets[i] = NetworkFiles.read(bytes, updaterState);
+            try {
+                nets[i] = NetworkFiles.read(bytes, updaterState);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(where + ": " + NETWORKS[i] + " is not a readable network: "
+                        + e.getMessage(), e);
+            }
         }
         long encoderInputs = inputs(nets[0]);
         if (encoderInputs != shape.pixels()) {

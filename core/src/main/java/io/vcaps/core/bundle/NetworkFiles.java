@@ -3,8 +3,6 @@ package io.vcaps.core.bundle;
 import io.vcaps.core.layers.FullyConnected;
 import io.vcaps.core.layers.NhwcConvolution;
 import io.vcaps.core.layers.NhwcDeconvolution;
-import org.apache.commons.io.IOUtils;
-import org.apache.commons.io.input.CloseShieldInputStream;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -23,12 +21,10 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -89,13 +85,7 @@ final class NetworkFiles {
 
     /** The entries of a zip, by name. */
     static Map<String, byte[]> entries(InputStream in) throws IOException {
-        Map<String, byte[]> entries = new HashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                entries.put(entry.getName(), IOUtils.toByteArray(CloseShieldInputStream.wrap(zip)));
-            }
-        }
-        return entries;
+        return BundleLimits.entries(in);
     }
 
     static MultiLayerNetwork read(byte[] zipBytes) throws IOException {
@@ -115,8 +105,9 @@ final class NetworkFiles {
                     ? ModelSerializer.CONFIGURATION_JSON : ModelSerializer.COEFFICIENTS_BIN));
         }
         INDArray params = readArray(coefficients);
-        MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(
-                renamedLayers(new String(json, StandardCharsets.UTF_8)));
+        String text = renamedLayers(new String(json, StandardCharsets.UTF_8));
+        BundleLimits.checkClasses(text);
+        MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(text);
         conf.setDataType(params.dataType());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init(params, false);
@@ -166,20 +157,39 @@ final class NetworkFiles {
     static INDArray readArray(byte[] all) throws IOException {
         DataInputStream data = new DataInputStream(new ByteArrayInputStream(all));
         Header shapeHeader = Header.read(data);
+        if (shapeHeader.length() < 0 || shapeHeader.length() > all.length) {
+            throw new IOException("array header declares " + shapeHeader.length() + " shape values in " + all.length
+                    + " bytes");
+        }
         if (shapeHeader.type() != DataType.LONG) {
             return Nd4j.read(new DataInputStream(new ByteArrayInputStream(all)));
+        }
+        if (shapeHeader.length() < 4 || shapeHeader.length() > 2 * 32 + 4) {
+            throw new IOException("array header declares " + shapeHeader.length() + " shape values");
         }
         long[] shapeInfo = new long[Math.toIntExact(shapeHeader.length())];
         for (int i = 0; i < shapeInfo.length; i++) {
             shapeInfo[i] = data.readLong();
         }
         Header dataHeader = Header.read(data);
+        if (dataHeader.length() < 0 || dataHeader.length() > data.available()) {
+            throw new IOException("array header declares " + dataHeader.length() + " values, but " + data.available()
+                    + " bytes follow");
+        }
         if (dataHeader.type() != DataType.FLOAT && dataHeader.type() != DataType.DOUBLE) {
             return Nd4j.read(new DataInputStream(new ByteArrayInputStream(all)));
         }
         int rank = (int) shapeInfo[0];
+        if (rank < 0 || 1 + rank > shapeInfo.length) {
+            throw new IOException("array header declares rank " + shapeInfo[0]);
+        }
         long[] shape = Arrays.copyOfRange(shapeInfo, 1, 1 + rank);
         char order = (char) shapeInfo[shapeInfo.length - 1];
+        int width = dataHeader.type() == DataType.FLOAT ? Float.BYTES : Double.BYTES;
+        if (dataHeader.length() * width != data.available()) {
+            throw new IOException("array header declares " + dataHeader.length() + " values of " + width
+                    + " bytes, but " + data.available() + " bytes follow (truncated?)");
+        }
         int length = Math.toIntExact(dataHeader.length());
         if (Arrays.stream(shape).reduce(1, Math::multiplyExact) != length) {
             throw new IOException("array of shape " + Arrays.toString(shape) + " has " + length + " values");

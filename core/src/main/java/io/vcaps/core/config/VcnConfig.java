@@ -50,76 +50,119 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
         return from(ConfigFactory.empty(), "defaults");
     }
 
-    /** Reads a HOCON file; its {@code vcaps} block overrides the defaults. */
+    /**
+     * Reads a HOCON file; its {@code vcaps} block overrides the defaults. A key reference.conf lacks, a value of the
+     * wrong type or out of range is an {@link IllegalArgumentException} naming the key.
+     */
     public static VcnConfig load(File file) {
-        if (!file.isFile()) {
-            throw new IllegalArgumentException("configuration file not found: " + file);
-        }
-        return from(ConfigFactory.parseFile(file), file.getPath());
+        return read(ConfigChecks.load(file), file.getPath());
     }
 
-    /** Parses HOCON text (as a bundle stores it). */
+    /** Parses HOCON text (as a bundle stores it) as data: includes are refused. */
     public static VcnConfig parse(String hocon, String source) {
-        return from(ConfigFactory.parseString(hocon), source);
+        return from(ConfigChecks.parseData(hocon, source), source);
     }
 
     private static VcnConfig from(Config overrides, String source) {
-        Config c = overrides.withFallback(ConfigFactory.defaultReference(VcnConfig.class.getClassLoader())).resolve();
+        return read(ConfigChecks.merged(overrides, source), source);
+    }
+
+    private static VcnConfig read(Config c, String source) {
         try {
-            Config m = c.getConfig("vcaps.model");
+            String m = "vcaps.model.";
             Encoder encoder = new Encoder(
-                    positive(m, "conv1.filters"), positive(m, "conv1.kernel"),
-                    positive(m, "primary.channels"), positive(m, "primary.dim"),
-                    positive(m, "primary.kernel"), positive(m, "primary.stride"),
-                    positive(m, "capsules.dim"), positive(m, "capsules.routings"),
-                    m.getDouble("capsules.weight-std"), positive(m, "latent-dim"));
-            String kind = m.getString("generator.kind");
+                    positive(c, m + "conv1.filters"), positive(c, m + "conv1.kernel"),
+                    positive(c, m + "primary.channels"), positive(c, m + "primary.dim"),
+                    positive(c, m + "primary.kernel"), positive(c, m + "primary.stride"),
+                    positive(c, m + "capsules.dim"), positive(c, m + "capsules.routings"),
+                    above(c, m + "capsules.weight-std", 0), positive(c, m + "latent-dim"));
+            String kind = c.getString(m + "generator.kind");
             if (!kind.equals("conv") && !kind.equals("dense")) {
-                throw new IllegalArgumentException("vcaps.model.generator.kind must be conv or dense, not " + kind);
+                throw new IllegalArgumentException(m + "generator.kind must be conv or dense, not " + kind);
             }
-            Generator generator = new Generator(kind, positive(m, "generator.channels"),
-                    m.getIntList("generator.hidden"), m.getBoolean("generator.condition"));
-            Discriminator discriminator = new Discriminator(m.getIntList("discriminator.channels"));
-            Config l = c.getConfig("vcaps.loss");
-            Loss loss = new Loss(l.getDouble("m-plus"), l.getDouble("m-minus"), l.getDouble("lambda"),
-                    nonNegative(l, "alpha"), nonNegative(l, "beta"), nonNegative(l, "gamma"));
+            Generator generator = new Generator(kind, positive(c, m + "generator.channels"),
+                    positives(c, m + "generator.hidden"), c.getBoolean(m + "generator.condition"));
+            Discriminator discriminator = new Discriminator(positives(c, m + "discriminator.channels"));
+            String l = "vcaps.loss.";
+            Loss loss = new Loss(nonNegative(c, l + "m-plus"), nonNegative(c, l + "m-minus"),
+                    nonNegative(c, l + "lambda"), nonNegative(c, l + "alpha"), nonNegative(c, l + "beta"),
+                    nonNegative(c, l + "gamma"));
             if (loss.mPlus() >= loss.mMinus()) {
                 throw new IllegalArgumentException("vcaps.loss.m-plus (" + loss.mPlus()
                         + ") must be below m-minus (" + loss.mMinus() + ")");
             }
-            Config t = c.getConfig("vcaps.training");
-            String threshold = c.getString("vcaps.inference.threshold");
             return new VcnConfig(encoder, generator, discriminator, loss,
-                    optimizer(c.getConfig("vcaps.optimizer.encoder-generator"), true),
-                    optimizer(c.getConfig("vcaps.optimizer.discriminator"), false),
-                    positive(t, "batch-size"), t.getLong("seed"),
-                    threshold.equals("auto") ? null : Double.valueOf(threshold));
-        } catch (ConfigException e) {
+                    optimizer(c, "vcaps.optimizer.encoder-generator", true),
+                    optimizer(c, "vcaps.optimizer.discriminator", false),
+                    positive(c, "vcaps.training.batch-size"), c.getLong("vcaps.training.seed"), threshold(c));
+        } catch (ConfigException | IllegalArgumentException e) {
             throw new IllegalArgumentException("bad configuration " + source + ": " + e.getMessage(), e);
         }
     }
 
-    private static Optimizer optimizer(Config o, boolean heads) {
-        double factor = heads ? o.getDouble("heads-factor") : 1;
-        if (!(factor > 0)) {
-            throw new IllegalArgumentException("vcaps.optimizer.encoder-generator.heads-factor must be above 0, got "
-                    + factor);
+    private static Double threshold(Config c) {
+        String key = "vcaps.inference.threshold";
+        String text = c.getString(key);
+        if (text.equals("auto")) {
+            return null;
         }
-        return new Optimizer(o.getDouble("learning-rate"), o.getDouble("beta1"), o.getDouble("beta2"), factor);
+        double v;
+        try {
+            v = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be auto or a number of nats, got " + text);
+        }
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(key + " must be above 0, got " + text);
+        }
+        return v;
+    }
+
+    private static Optimizer optimizer(Config c, String at, boolean heads) {
+        double factor = heads ? above(c, at + ".heads-factor", 0) : 1;
+        return new Optimizer(above(c, at + ".learning-rate", 0), fraction(c, at + ".beta1"),
+                fraction(c, at + ".beta2"), factor);
     }
 
     private static int positive(Config c, String path) {
         int v = c.getInt(path);
         if (v <= 0) {
-            throw new IllegalArgumentException(c.origin().description() + ": " + path + " must be positive, got " + v);
+            throw new IllegalArgumentException(path + " must be positive, got " + v);
         }
         return v;
     }
 
+    private static List<Integer> positives(Config c, String path) {
+        List<Integer> values = c.getIntList(path);
+        for (int v : values) {
+            if (v <= 0) {
+                throw new IllegalArgumentException(path + " must hold positive numbers, got " + values);
+            }
+        }
+        return values;
+    }
+
     private static double nonNegative(Config c, String path) {
         double v = c.getDouble(path);
-        if (v < 0) {
-            throw new IllegalArgumentException(path + " must not be negative, got " + v);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(path + " must be a finite number, 0 or more, got " + v);
+        }
+        return v;
+    }
+
+    private static double above(Config c, String path, double bound) {
+        double v = c.getDouble(path);
+        if (!(v > bound) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(path + " must be a finite number above " + bound + ", got " + v);
+        }
+        return v;
+    }
+
+    /** Adam's decay rates: in [0, 1). */
+    private static double fraction(Config c, String path) {
+        double v = c.getDouble(path);
+        if (!(v >= 0 && v < 1)) {
+            throw new IllegalArgumentException(path + " must be in [0, 1), got " + v);
         }
         return v;
     }

@@ -25,10 +25,11 @@ public final class Losses {
     public static Term margin(INDArray kl, INDArray present, double mPlus, double mMinus, double lambda) {
         double batch = kl.size(0);
         INDArray over = Transforms.relu(kl.sub(mPlus), false).muli(present);
-        INDArray under = Transforms.relu(kl.rsub(mMinus), false).muli(present.rsub(1)).muli(lambda);
+        INDArray under = Transforms.relu(kl.rsub(mMinus), false).muli(present.rsub(1));
+        // lambda weighs the squared term, not the hinge itself: lambda = 0 must leave absent capsules out, not 0/0
         double value = (over.mul(over).sumNumber().doubleValue()
-                + under.mul(under).sumNumber().doubleValue() / lambda) / batch;
-        INDArray gradient = over.subi(under).muli(2 / batch);
+                + lambda * under.mul(under).sumNumber().doubleValue()) / batch;
+        INDArray gradient = over.subi(under.muli(lambda)).muli(2 / batch);
         return new Term(value, gradient);
     }
 

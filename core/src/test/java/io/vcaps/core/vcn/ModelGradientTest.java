@@ -13,9 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.List;
 import java.util.function.DoubleSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Finite-difference checks, in double precision, of the model's losses and of the paths between networks: the
@@ -76,6 +78,55 @@ class ModelGradientTest {
         c.sample(Nd4j.getRandomFactory().getNewRandomInstance(99));
         INDArray analytic = c.backward(projection, t, margin.gradient());
         GradientChecks.check("heads, KL, margin, sample, mask", encoded, analytic, loss, 1000, 5);
+    }
+
+    /** lambda = 0 leaves absent capsules out of the margin loss; it used to divide by lambda and give NaN. */
+    @ParameterizedTest(name = "lambda = {0}")
+    @ValueSource(doubles = {0.0, 0.5, 2.0})
+    void marginLossOnKlHasExactGradientsForAnyLambda(double lambda) {
+        int batch = 4;
+        Nd4j.getRandom().setSeed(21);
+        INDArray kl = Nd4j.rand(DataType.DOUBLE, batch, K).muli(8);
+        INDArray t = targets(batch);
+        Losses.Term margin = Losses.margin(kl, t, 0.5, 6, lambda);
+        assertTrue(Double.isFinite(margin.value()), "margin loss " + margin.value());
+        for (double g : margin.gradient().dup().data().asDouble()) {
+            assertTrue(Double.isFinite(g), "gradient " + margin.gradient());
+        }
+        GradientChecks.check("margin loss, lambda " + lambda, kl, margin.gradient(),
+                () -> Losses.margin(kl, t, 0.5, 6, lambda).value(), 100, 22);
+        double over = 0;
+        double under = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int k = 0; k < K; k++) {
+                double v = kl.getDouble(b, k);
+                if (t.getDouble(b, k) == 1) {
+                    over += Math.pow(Math.max(0, v - 0.5), 2);
+                } else {
+                    under += Math.pow(Math.max(0, 6 - v), 2);
+                }
+            }
+        }
+        assertEquals((over + lambda * under) / batch, margin.value(), 1e-12, "SPEC's margin loss");
+    }
+
+    @Test
+    void aTrainingStepWithLambdaZeroIsFinite() {
+        VcnConfig config = VcnConfig.parse("""
+                vcaps.model { conv1 { filters = 4, kernel = 3 }, generator { channels = 4 }, latent-dim = 2
+                              primary { channels = 2, dim = 4, kernel = 3, stride = 2 }
+                              discriminator { channels = [2, 3] } }
+                vcaps.loss.lambda = 0
+                vcaps.training.batch-size = 4
+                """, "lambda 0");
+        VcnModel model = VcnModel.create(config, SHAPE, List.of("a", "b", "c"), DataType.FLOAT);
+        TrainingStep step = new TrainingStep(model, Nd4j.getRandomFactory().getNewRandomInstance(2));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, SHAPE.pixels());
+        INDArray t = targets(4).castTo(DataType.FLOAT);
+        for (int i = 0; i < 3; i++) {
+            StepLosses losses = step.fit(x, t);
+            assertTrue(losses.isFinite(), "step " + i + " with lambda 0: " + losses);
+        }
     }
 
     @Test

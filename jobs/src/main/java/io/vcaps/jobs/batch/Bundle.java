@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.core.bundle.BundleLimits;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.HadoopFiles;
@@ -36,6 +37,10 @@ public record Bundle(String path, byte[] bytes, String id, VcnModel model) {
             }
             if (fs.getFileStatus(file).isDirectory()) {
                 throw new JobFailure("model bundle " + path + " is a directory, not a bundle file");
+            }
+            if (fs.getFileStatus(file).getLen() > BundleLimits.maxBytes()) {
+                throw new JobFailure("model bundle " + path + " is larger than vcaps.bundle.max-bytes ("
+                        + BundleLimits.maxBytes() + " bytes)");
             }
             bytes = HadoopFiles.read(conf, file);
         } catch (FileNotFoundException e) {

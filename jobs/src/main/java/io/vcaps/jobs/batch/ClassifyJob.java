@@ -59,6 +59,7 @@ public final class ClassifyJob implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         SparkSession spark = Sessions.getOrCreate("vcaps classify");
+        Sessions.refuseSpeculation(spark, "vcaps classify");
         BatchClassification.Result result = BatchClassification.run(spark, request);
         String eval = result.evaluation() == null ? "no labels"
                 : String.format(Locale.ROOT, "accuracy %.4f, unknown rate %.4f",

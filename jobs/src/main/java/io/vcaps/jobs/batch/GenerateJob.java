@@ -82,6 +82,7 @@ public final class GenerateJob implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         SparkSession spark = Sessions.getOrCreate("vcaps generate");
+        Sessions.refuseSpeculation(spark, "vcaps generate");
         if (partitions == null) {
             request = request(spark.sparkContext().defaultParallelism());
         }

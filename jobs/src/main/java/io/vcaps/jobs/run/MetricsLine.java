@@ -15,7 +15,8 @@ import java.util.Map;
 public sealed interface MetricsLine {
 
     /** The types of line, as written in {@code type}. */
-    String START = "start", ROUND = "round", NON_FINITE = "non_finite", EVAL = "eval", CHECKPOINT = "checkpoint";
+    String START = "start", ROUND = "round", NON_FINITE = "non_finite", EVAL = "eval", CHECKPOINT = "checkpoint",
+            RETRY = "retry";
     /** The fields of round and non-finite lines other than the loss terms. */
     String EPOCH = "epoch", EXAMPLES = "examples", WORKERS = "workers", IMAGES_PER_S = "images_per_s",
             SECONDS = "seconds", OVERHEAD = "overhead_s", LEARNING_RATE_SCALE = "learning_rate_scale",
@@ -23,11 +24,11 @@ public sealed interface MetricsLine {
             ACTION = "action";
     /** The fields of the other lines. */
     String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
-            FINAL = "final", PATH = "path";
+            FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error";
 
     /** The {@code type} of each kind of line. */
     Map<Class<? extends MetricsLine>, String> TYPES = Map.of(Start.class, START, Rounds.class, ROUND,
-            NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT);
+            NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT, Retry.class, RETRY);
 
     default String type() {
         return TYPES.get(getClass());
@@ -52,6 +53,8 @@ public sealed interface MetricsLine {
                     node.path(FINAL).asBoolean());
             case CHECKPOINT -> new Checkpointed(round, node.path(PATH).asText(),
                     number(node, EPOCH));
+            case RETRY -> new Retry(round, node.path(ATTEMPT).asInt(), node.path(ERROR).asText(),
+                    number(node, SECONDS));
             default -> null;
         };
     }
@@ -181,6 +184,18 @@ public sealed interface MetricsLine {
         @Override
         public Map<String, Object> fields() {
             return ordered(PATH, path, EPOCH, epoch);
+        }
+    }
+
+    /**
+     * A round's Spark job failed (a task out of its retries) and the round runs again from the same state: the
+     * {@code attempt} that failed (1 = the first), one line of its {@code error}, and the {@code seconds} it took.
+     */
+    record Retry(long round, int attempt, String error, double seconds) implements MetricsLine {
+
+        @Override
+        public Map<String, Object> fields() {
+            return ordered(ATTEMPT, attempt, ERROR, error, SECONDS, seconds);
         }
     }
 }

@@ -85,8 +85,8 @@ public final class RunDirectory {
         return checkpoints().stream().reduce((a, b) -> b);
     }
 
-    /** Complete checkpoints, oldest first. */
-    List<Path> checkpoints() throws IOException {
+    /** Complete checkpoints (a progress.json and a model.zip), oldest first. */
+    public List<Path> checkpoints() throws IOException {
         Path dir = file(CHECKPOINTS);
         List<Path> out = new ArrayList<>();
         if (!fs.exists(dir)) {

@@ -14,6 +14,7 @@ import io.vcaps.jobs.run.FinalEvaluation;
 import io.vcaps.jobs.run.MetricsLine;
 import io.vcaps.jobs.run.MetricsLog;
 import io.vcaps.jobs.run.RunDirectory;
+import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -122,7 +123,7 @@ final class RoundLoop {
                     console.println("time budget of " + settings.minutes() + " minutes spent after round " + rounds);
                     break;
                 }
-                Round result = averaging.round(shards, current, rounds, frequency);
+                Round result = roundWithRetries(shards);
                 rounds++;
                 roundSeconds += result.seconds();
                 roundsRun++;
@@ -178,6 +179,34 @@ final class RoundLoop {
         console.println(String.format(Locale.ROOT, "fitted the entity priors to %d capsules of train images in %.1f s",
                 images, (System.nanoTime() - start) / 1e9));
         return priors;
+    }
+
+    /**
+     * Round {@code rounds + 1}, run again from the same broadcast state when its Spark job fails (a task out of its
+     * retries: an executor lost again and again, a disk full): a round is a function of (state, round, worker,
+     * shard), so a retry trains exactly what the failed attempt would have. {@code round-retries} tries after the
+     * first, each a {@code retry} line.
+     */
+    private Round roundWithRetries(JavaRDD<Example> shards) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
+            try {
+                return averaging.round(shards, current, rounds, frequency);
+            } catch (JobFailure e) {
+                throw e;
+            } catch (Exception e) {
+                String error = JobCommandLine.describe(e);
+                if (attempt > settings.roundRetries()) {
+                    throw new JobFailure("round " + (rounds + 1) + " failed in attempt " + attempt
+                            + ", the last that vcaps.training.round-retries = " + settings.roundRetries()
+                            + " allows: " + error, e);
+                }
+                double seconds = round3((System.nanoTime() - started) / 1e9);
+                metrics.write(new MetricsLine.Retry(rounds + 1, attempt, error, seconds));
+                console.println("round " + (rounds + 1) + ": attempt " + attempt + " failed after " + seconds
+                        + " s (" + error + "); running it again from the state of round " + rounds);
+            }
+        }
     }
 
     private double elapsed() {

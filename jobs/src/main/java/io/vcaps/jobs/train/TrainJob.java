@@ -59,6 +59,7 @@ public final class TrainJob implements Callable<Integer> {
             System.setProperty("spark.master", master);
         }
         SparkSession spark = Sessions.getOrCreate("vcaps train");
+        Sessions.refuseSpeculation(spark, "vcaps train");
         new TrainingRun(spark, new TrainingRun.Request(data, output, conf, workers, averagingFrequency, epochs,
                 minutes, checkpointEvery, resume), System.out).run();
         return 0;

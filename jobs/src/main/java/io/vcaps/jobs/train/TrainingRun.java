@@ -6,6 +6,7 @@ import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.run.Checkpoint;
 import io.vcaps.jobs.run.RunDirectory;
+import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.fs.Path;
@@ -16,6 +17,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -55,19 +59,19 @@ public final class TrainingRun {
         RunDirectory run = RunDirectory.open(spark.sparkContext().hadoopConfiguration(), request.output(),
                 request.resume());
 
-        Optional<Path> latest = request.resume() ? run.latestCheckpoint() : Optional.empty();
+        Optional<Resumable> latest = request.resume() ? newestGood(run) : Optional.empty();
         VcnModel master;
         Checkpoint resumed = null;
         int workers;
         int frequency;
         if (latest.isPresent()) {
-            resumed = run.readProgress(latest.get());
-            master = run.readModel(latest.get());
+            resumed = latest.get().progress();
+            master = latest.get().model();
             config = master.config();
             workers = resumed.workers();
             frequency = resumed.averagingFrequency();
-            checkResumable(resumed, master, data, latest.get());
-            console.println("resuming from " + latest.get() + " (round " + resumed.rounds() + ", epoch "
+            checkResumable(resumed, master, data, latest.get().path());
+            console.println("resuming from " + latest.get().path() + " (round " + resumed.rounds() + ", epoch "
                     + String.format(java.util.Locale.ROOT, "%.2f", resumed.epoch())
                     + "); the model configuration is the checkpoint's");
         } else {
@@ -89,6 +93,37 @@ public final class TrainingRun {
             }
         }
         return train(settings, config, jsc, data, run, master, resumed, workers, frequency);
+    }
+
+    /** A checkpoint read whole: where it is, its progress and its model. */
+    private record Resumable(Path path, Checkpoint progress, VcnModel model) {
+    }
+
+    /**
+     * The newest checkpoint whose progress.json and model.zip both read, newest first: one damaged after it was
+     * written (a disk fault, a truncated copy) is named on the console and passed over, never loaded; when every
+     * checkpoint is damaged the run fails naming them.
+     */
+    private Optional<Resumable> newestGood(RunDirectory run) throws IOException {
+        List<Path> checkpoints = new ArrayList<>(run.checkpoints());
+        Collections.reverse(checkpoints);
+        List<String> damaged = new ArrayList<>();
+        for (Path checkpoint : checkpoints) {
+            try {
+                return Optional.of(new Resumable(checkpoint, run.readProgress(checkpoint), run.readModel(checkpoint)));
+            } catch (IOException | RuntimeException e) {
+                // The bundle reader's own message says what and where; describe() would give its innermost cause.
+                String why = e instanceof IOException && e.getMessage() != null
+                        ? e.getClass().getSimpleName() + ": " + e.getMessage() : JobCommandLine.describe(e);
+                damaged.add(checkpoint.getName() + " (" + why + ")");
+                console.println("checkpoint " + checkpoint + " is damaged and is passed over: " + why);
+            }
+        }
+        if (!damaged.isEmpty()) {
+            throw new JobFailure("cannot resume " + run.root() + ": every checkpoint is damaged: "
+                    + String.join("; ", damaged));
+        }
+        return Optional.empty();
     }
 
     private Outcome train(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc, TrainingData data,

@@ -3,6 +3,7 @@ package io.vcaps.jobs.train;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.vcaps.core.config.ConfigChecks;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.spark.JobFailure;
 
@@ -28,10 +29,11 @@ import java.util.Map;
  * @param nonFiniteLearningRateFactor learning rates are multiplied by this after such a round
  * @param priorImages                 train images the model's entity priors are fitted to after the last round
  *                                    (0: none, synthesis samples N(0, I))
+ * @param roundRetries                times a round whose Spark job failed is run again before the run fails
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
         int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor, long priorImages) {
+        double nonFiniteLearningRateFactor, long priorImages, int roundRetries) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -47,6 +49,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
                 nonFiniteLearningRateFactor, "in (0, 1]");
         check(priorImages >= 0, "prior-images", priorImages, "0 or more");
+        check(roundRetries >= 0, "round-retries", roundRetries, "0 or more");
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
@@ -55,23 +58,26 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         }
     }
 
-    /** The settings of a configuration file (null: the defaults). */
+    /** The settings of a configuration file (null: the defaults); unknown keys and wrong types are refused. */
     public static TrainingSettings load(File conf) {
-        Config overrides = conf == null ? ConfigFactory.empty() : ConfigFactory.parseFile(conf);
-        return from(overrides, conf == null ? "defaults" : conf.getPath());
+        String source = conf == null ? "defaults" : conf.getPath();
+        try {
+            Config c = conf == null ? ConfigChecks.merged(ConfigFactory.empty(), source) : ConfigChecks.load(conf);
+            return from(c.getConfig("vcaps.training"), source);
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(e.getMessage(), e);
+        }
     }
 
-    private static TrainingSettings from(Config overrides, String source) {
+    private static TrainingSettings from(Config t, String source) {
         try {
-            Config t = overrides.withFallback(ConfigFactory.defaultReference(VcnConfig.class.getClassLoader()))
-                    .resolve().getConfig("vcaps.training");
             return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
                     t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
-                    t.getLong("prior-images"));
+                    t.getLong("prior-images"), t.getInt("round-retries"));
         } catch (ConfigException e) {
-            throw new JobFailure("bad configuration " + source + ": " + e.getMessage(), e);
+            throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
     }
 
@@ -82,7 +88,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newFrequency != null ? newFrequency : averagingFrequency, newEpochs != null ? newEpochs : epochs,
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
-                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages);
+                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages,
+                roundRetries);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -98,6 +105,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("max_non_finite_rounds", maxNonFiniteRounds);
         m.put("non_finite_learning_rate_factor", nonFiniteLearningRateFactor);
         m.put("prior_images", priorImages);
+        m.put("round_retries", roundRetries);
         return m;
     }
 }

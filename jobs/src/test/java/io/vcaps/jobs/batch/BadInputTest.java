@@ -108,14 +108,15 @@ class BadInputTest {
 
     @Test
     void aFailureInsideTheJobLeavesNothing() throws Exception {
-        // Every row claims 28x28x1, but one image's pixels are cut short: an executor task fails mid-write.
+        // Every row claims 28x28x1, but one image's pixels are cut short: the dataset's row check names it.
         Path broken = dir.resolve("broken");
         spark.read().parquet(fixture.dataset.toString())
                 .withColumn("pixels", functions.when(functions.col("id").equalTo("test-0000123"),
                         functions.substring(functions.col("pixels"), 1, 700)).otherwise(functions.col("pixels")))
                 .write().mode(SaveMode.ErrorIfExists).parquet(broken.toString());
         Path out = dir.resolve("out");
-        assertFails(new ClassifyJob(), out, "image test-0000123 has 700 bytes of pixels; the model reads 28x28x1 = 784",
+        assertFails(new ClassifyJob(), out, "column pixels holds a byte count other than height x width x channels in"
+                + " 1 row (for example id test-0000123 (700 bytes for 28x28x1))",
                 classify(fixture.bundle.toString(), broken.toString(), out));
     }
 

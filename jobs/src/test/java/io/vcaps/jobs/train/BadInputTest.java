@@ -1,7 +1,6 @@
 package io.vcaps.jobs.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.TestSpark;
@@ -105,7 +104,7 @@ class BadInputTest {
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("NaN or infinite") && run.err().contains("non-finite.max-rounds = 2"),
                 run.err());
-        List<JsonNode> bad = lines(output, "non_finite");
+        List<JsonNode> bad = TrainFixtures.metrics(output, "non_finite");
         assertEquals(2, bad.size());
         assertEquals(0.5, bad.get(0).get("learning_rate_scale").asDouble());
         assertEquals(0.25, bad.get(1).get("learning_rate_scale").asDouble());
@@ -126,26 +125,14 @@ class BadInputTest {
         TrainFixtures.Run run = TrainFixtures.vcaps("train", "--data", data, "--output", output.toString(),
                 "--conf", conf, "--workers", "1", "--averaging-frequency", "2", "--epochs", "2");
         assertEquals(0, run.exit(), run.err());
-        List<JsonNode> bad = lines(output, "non_finite");
+        List<JsonNode> bad = TrainFixtures.metrics(output, "non_finite");
         assertEquals(1, bad.size());
         assertEquals(1, bad.get(0).get("round").asInt());
-        List<JsonNode> good = lines(output, "round");
+        List<JsonNode> good = TrainFixtures.metrics(output, "round");
         assertEquals(1, good.size());
         assertEquals(2, good.get(0).get("round").asInt());
         assertTrue(Math.abs(good.get(0).get("learning_rate_scale").asDouble() - 1e-7) < 1e-12);
         assertTrue(good.get(0).get("margin").isNumber());
         assertTrue(Files.exists(output.resolve("model.zip")));
-    }
-
-    private static List<JsonNode> lines(Path run, String type) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-            JsonNode node = json.readTree(line);
-            if (node.get("type").asText().equals(type)) {
-                out.add(node);
-            }
-        }
-        return out;
     }
 }

@@ -2,7 +2,6 @@ package io.vcaps.jobs.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.TestSpark;
@@ -10,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,11 +56,9 @@ class ResumeTest {
                 "--resume"));
         assertEquals(0, resumed.exit(), resumed.err());
 
-        VcnModel a = read(whole.resolve("model.zip"));
-        VcnModel b = read(parts.resolve("model.zip"));
-        assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector());
-        assertArrayEquals(a.generator().params().toFloatVector(), b.generator().params().toFloatVector());
-        assertArrayEquals(a.discriminator().params().toFloatVector(), b.discriminator().params().toFloatVector());
+        TrainFixtures.assertSameParameters(whole.resolve("model.zip"), parts.resolve("model.zip"));
+        VcnModel a = TrainFixtures.bundle(whole.resolve("model.zip"));
+        VcnModel b = TrainFixtures.bundle(parts.resolve("model.zip"));
         assertArrayEquals(a.encoder().getUpdater().getStateViewArray().toFloatVector(),
                 b.encoder().getUpdater().getStateViewArray().toFloatVector());
         assertEquals(8, a.encoder().getIterationCount()); // 4 rounds of 2 local steps
@@ -95,12 +91,6 @@ class ResumeTest {
             }
         }
         return out;
-    }
-
-    private static VcnModel read(Path file) throws Exception {
-        try (InputStream in = Files.newInputStream(file)) {
-            return ModelBundle.read(in, file.toString());
-        }
     }
 
     private static void delete(Path path) throws Exception {

@@ -1,8 +1,12 @@
 package io.vcaps.jobs.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.DigitsDataset;
+import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.TestSpark;
@@ -16,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -26,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** Datasets, configurations and command lines for the training tests; everything real (Parquet, Spark, DL4J). */
 public final class TrainFixtures {
@@ -100,5 +107,35 @@ public final class TrainFixtures {
         System.out.println("vcaps " + String.join(" ", args) + "\n  -> exit " + exit + (err.toString().isBlank() ? ""
                 : ", stderr: " + err.toString().strip()));
         return new Run(exit, err.toString());
+    }
+
+    /** The lines of {@code type} in the metrics.jsonl of {@code run}, in order. */
+    static List<JsonNode> metrics(java.nio.file.Path run, String type) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode node = json.readTree(line);
+            if (node.get("type").asText().equals(type)) {
+                out.add(node);
+            }
+        }
+        return out;
+    }
+
+    /** The bundle at {@code file}, optimiser state included. */
+    static VcnModel bundle(java.nio.file.Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return ModelBundle.read(in, file.toString());
+        }
+    }
+
+    /** Fails unless E, G and D of the two bundles have the same parameters, bit for bit. */
+    static void assertSameParameters(java.nio.file.Path expected, java.nio.file.Path actual) throws IOException {
+        VcnModel a = bundle(expected);
+        VcnModel b = bundle(actual);
+        assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector(), "E");
+        assertArrayEquals(a.generator().params().toFloatVector(), b.generator().params().toFloatVector(), "G");
+        assertArrayEquals(a.discriminator().params().toFloatVector(), b.discriminator().params().toFloatVector(),
+                "D");
     }
 }

@@ -1,0 +1,87 @@
+package io.vcaps.jobs.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vcaps.jobs.TestSpark;
+import io.vcaps.jobs.averaging.InjectedFaults;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A round whose Spark job fails (one task of it, under local[2], where a task is not retried) is run again from the
+ * last good state: the run ends with the parameters and per-round losses of a run without the fault, and
+ * metrics.jsonl has a retry line; with {@code round-retries = 0} the run fails naming the round.
+ */
+class RoundRetryTest {
+
+    @TempDir
+    Path dir;
+
+    private TrainFixtures.Run train(String data, File conf, Path output, Path fault) throws Exception {
+        if (fault != null) {
+            Files.writeString(fault, "fail the next task");
+            System.setProperty(InjectedFaults.FAIL_ONCE, fault.toString());
+        }
+        try {
+            return TrainFixtures.vcaps("train", "--data", data, "--conf", conf.getPath(), "--workers", "2",
+                    "--averaging-frequency", "1", "--epochs", "2", "--output", output.toString());
+        } finally {
+            System.clearProperty(InjectedFaults.FAIL_ONCE);
+        }
+    }
+
+    @Test
+    void aFailedRoundIsRetriedFromTheLastGoodState() throws Exception {
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 80, 20);
+        File conf = TrainFixtures.conf(dir, TrainFixtures.TINY);
+        Path clean = dir.resolve("clean");
+        assertEquals(0, train(data, conf, clean, null).exit());
+
+        Path faulty = dir.resolve("faulty");
+        Path fault = dir.resolve("fault");
+        TrainFixtures.Run run = train(data, conf, faulty, fault);
+        assertEquals(0, run.exit(), run.err());
+        assertFalse(Files.exists(fault), "the injected fault fired");
+        List<JsonNode> retries = TrainFixtures.metrics(faulty, "retry");
+        assertEquals(1, retries.size(), "one retry line");
+        assertEquals(1, retries.get(0).get("round").asInt());
+        assertEquals(1, retries.get(0).get("attempt").asInt());
+        assertTrue(retries.get(0).get("error").asText().contains("injected fault"), retries.get(0).toString());
+        System.out.println("retried round: the failed attempt took " + retries.get(0).get("seconds") + " s");
+
+        assertEquals(losses(clean), losses(faulty), "per-round losses");
+        TrainFixtures.assertSameParameters(clean.resolve("model.zip"), faulty.resolve("model.zip"));
+    }
+
+    @Test
+    void withoutRetriesTheRunFailsNamingTheRound() throws Exception {
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 40, 20);
+        File conf = TrainFixtures.conf(dir, TrainFixtures.TINY + "vcaps.training.round-retries = 0\n");
+        Path output = dir.resolve("no-retries");
+        TrainFixtures.Run run = train(data, conf, output, dir.resolve("fault"));
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("round 1 failed") && run.err().contains("round-retries = 0")
+                && run.err().contains("injected fault"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertFalse(Files.exists(output.resolve("model.zip")));
+    }
+
+    /** Every round line's loss terms and example counts, in order. */
+    private static List<String> losses(Path run) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : TrainFixtures.metrics(run, "round")) {
+            out.add(n.get("round") + " " + n.get("examples") + " " + n.get("margin") + " " + n.get("reconstruction")
+                    + " " + n.get("kl_present") + " " + n.get("kl_absent"));
+        }
+        return out;
+    }
+}

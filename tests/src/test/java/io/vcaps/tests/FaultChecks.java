@@ -1,0 +1,93 @@
+package io.vcaps.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.bundle.ModelBundle;
+import io.vcaps.core.vcn.VcnModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a job disturbed by a fault must still have produced: exactly what the undisturbed job produced. */
+final class FaultChecks {
+
+    /** Round-line fields that measure time, which a fault changes; every other field must be equal. */
+    private static final List<String> TIMES = List.of("images_per_s", "seconds", "overhead_s", "elapsed_s");
+
+    private FaultChecks() {
+    }
+
+    /** The same parameters and per-round losses, and a task was lost on the way ({@code log} says so). */
+    static void sameTraining(Path undisturbed, Path disturbed, Path log) throws IOException {
+        assertTrue(Processes.tail(log, 10_000).contains("Lost task"), "no task was lost in " + log);
+        VcnModel a = read(undisturbed.resolve("model.zip"));
+        VcnModel b = read(disturbed.resolve("model.zip"));
+        assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector(), "E");
+        assertArrayEquals(a.generator().params().toFloatVector(), b.generator().params().toFloatVector(), "G");
+        assertArrayEquals(a.discriminator().params().toFloatVector(), b.discriminator().params().toFloatVector(),
+                "D");
+        assertEquals(rounds(undisturbed), rounds(disturbed), "per-round losses");
+    }
+
+    /**
+     * The same rows, none twice, and nothing of the killed attempts left: no {@code _temporary} folder in the output
+     * and no staging folder beside it.
+     */
+    static void sameTable(Path dir, Path undisturbed, Path disturbed, Path log) throws IOException {
+        assertTrue(Processes.tail(log, 10_000).contains("Lost task"), "no task was lost in " + log);
+        try (Stream<Path> files = Files.walk(disturbed)) {
+            assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith("_temporary")
+                    || f.getFileName().toString().startsWith("attempt_")), "attempt files left in " + disturbed);
+        }
+        try (Stream<Path> siblings = Files.list(disturbed.getParent())) {
+            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().startsWith("." + disturbed.getFileName()
+                    + ".vcaps-")), "staging folder left beside " + disturbed);
+        }
+        SparkSession spark = SparkSession.builder().master("local[1]").appName("FaultChecks")
+                .config("spark.ui.enabled", false)
+                .config("spark.hadoop.hadoop.tmp.dir", dir.resolve("hadoop-tmp").toString()).getOrCreate();
+        try {
+            Dataset<Row> a = spark.read().parquet(undisturbed.toString());
+            Dataset<Row> b = spark.read().parquet(disturbed.toString());
+            assertEquals(a.count(), b.count(), "rows");
+            assertEquals(b.count(), b.select("id").distinct().count(), "no row twice");
+            assertEquals(0, a.exceptAll(b).count(), "rows of the undisturbed output missing from the disturbed");
+            assertEquals(0, b.exceptAll(a).count(), "rows of the disturbed output not in the undisturbed");
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static List<String> rounds(Path run) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode node = json.readTree(line);
+            if (node.get("type").asText().equals("round")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TIMES);
+                out.add(node.toString());
+            }
+        }
+        assertFalse(out.isEmpty(), "no round in " + run);
+        return out;
+    }
+
+    private static VcnModel read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return ModelBundle.read(in, file.toString());
+        }
+    }
+}
