@@ -2,8 +2,8 @@ package io.vcaps.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.quality.SynthesisQuality;
-import io.vcaps.jobs.batch.Bundle;
 import io.vcaps.jobs.report.QualityMeasures;
+import io.vcaps.ml.Bundle;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

@@ -2,31 +2,37 @@ package io.vcaps.jobs.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.dataset.LabelledImages;
+import io.vcaps.ml.Bundle;
+import io.vcaps.ml.VcapsModel;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Bulk classification: a bundle and an image dataset in, a {@link ClassificationSchema} Parquet table out, plus
- * {@code _eval.json} and {@code _confusion.png} when the data has labels. The bundle is checked on the driver and
- * broadcast once; executors score in minibatches inside {@code mapPartitions}. The output appears complete or not
- * at all ({@link CommittedOutput}).
+ * {@code _eval.json} and {@code _confusion.png} when the data has labels. The bundle is checked on the driver; the
+ * scoring is {@link VcapsModel}'s, on vcaps pixels, failing on a bad row rather than keeping it. The output
+ * appears complete or not at all ({@link CommittedOutput}).
  */
 public final class BatchClassification {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -46,36 +52,39 @@ public final class BatchClassification {
             VcnModel model = bundle.model();
             LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),
                     model.entityNames());
-            Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
-            try {
-                JavaRDD<Row> images = input.rows().toJavaRDD();
-                int threads = WorkerThreads.plan(spark.sparkContext(), images.getNumPartitions());
-                JavaRDD<Row> scored = images.mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize(),
-                        threads));
-                String staging = output.staging().toString();
-                spark.createDataFrame(scored, ClassificationSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
-                        .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
-                        .option("parquet.enable.dictionary#" + ClassificationSchema.KL + ".list.element", "false")
-                        .parquet(staging);
-                Evaluation evaluation = null;
-                long rows;
-                if (input.labelled()) {
-                    int k = model.entities();
-                    evaluation = HadoopFiles.parquet(spark, output.staging())
-                            .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
-                                    ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
-                                            ClassificationSchema.LABELS)
-                            .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
-                    rows = evaluation.rows();
-                    writeEvaluation(output, request, bundle, evaluation);
-                } else {
-                    rows = HadoopFiles.parquet(spark, output.staging()).count();
-                }
-                output.commit();
-                return new Result(rows, bundle.id(), evaluation);
-            } finally {
-                bytes.destroy();
+            int partitions = input.rows().rdd().getNumPartitions();
+            ImageShape shape = model.shape();
+            VcapsModel scorer = VcapsModel.fromBundle(bundle).setInputCol(DatasetSchema.PIXELS)
+                    .setInputFormat("pixels")
+                    .setIdCol(DatasetSchema.ID).setBatchSize(request.batchSize()).setHandleInvalid(VcapsModel.ERROR)
+                    .setThreadsPerTask(WorkerThreads.plan(spark.sparkContext(), partitions));
+            Dataset<Row> scored = scorer.transform(input.rows()
+                            .withColumn(DatasetSchema.HEIGHT, functions.lit(shape.height()))
+                            .withColumn(DatasetSchema.WIDTH, functions.lit(shape.width()))
+                            .withColumn(DatasetSchema.CHANNELS, functions.lit(shape.channels())))
+                    .select(Arrays.stream(ClassifiedRows.COLUMNS).map(functions::col).toArray(Column[]::new))
+                    .map(new ClassifiedRows(model.entities(), bundle.id()), Encoders.row(ClassificationSchema.SCHEMA));
+            String staging = output.staging().toString();
+            scored.write().mode(SaveMode.ErrorIfExists)
+                    .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
+                    .option("parquet.enable.dictionary#" + ClassificationSchema.KL + ".list.element", "false")
+                    .parquet(staging);
+            Evaluation evaluation = null;
+            long rows;
+            if (input.labelled()) {
+                int k = model.entities();
+                evaluation = HadoopFiles.parquet(spark, output.staging())
+                        .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
+                                ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
+                                        ClassificationSchema.LABELS)
+                        .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
+                rows = evaluation.rows();
+                writeEvaluation(output, request, bundle, evaluation);
+            } else {
+                rows = HadoopFiles.parquet(spark, output.staging()).count();
             }
+            output.commit();
+            return new Result(rows, bundle.id(), evaluation);
         }
     }
 
