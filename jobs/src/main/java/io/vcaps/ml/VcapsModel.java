@@ -49,6 +49,9 @@ public final class VcapsModel extends Model<VcapsModel> implements MLWritable {
     /** {@code handleInvalid}: such a row fails the job, naming the row. */
     public static final String ERROR = "error";
 
+    /** Where images are when inputCol is not set: Spark's image source, binaryFile, a vcaps dataset. */
+    private static final List<String> DEFAULT_INPUTS = List.of("image", "content", "pixels");
+
     private final String uid;
     private final byte[] bundleBytes;
     private final String bundleId;
@@ -83,7 +86,8 @@ public final class VcapsModel extends Model<VcapsModel> implements MLWritable {
         this.shape = shape;
         this.entityNames = new ArrayList<>(entityNames);
         inputCol = new Param<>(this, "inputCol", "the image column: Spark's image struct, encoded image bytes, or "
-                + "vcaps pixels (uint8 HWC, with heightCol, widthCol, channelsCol)");
+                + "vcaps pixels (uint8 HWC, with heightCol, widthCol, channelsCol); unset, the first of image, "
+                + "content and pixels in the data");
         inputFormat = new Param<>(this, "inputFormat", "what inputCol holds: auto (a struct is Spark's image; binary "
                 + "is pixels when the shape columns exist, else encoded), image, encoded or pixels",
                 ParamValidators.inArray(new String[] {"auto", "image", "encoded", "pixels"}));
@@ -183,9 +187,18 @@ public final class VcapsModel extends Model<VcapsModel> implements MLWritable {
     }
 
     ImageInput input(StructType schema) {
-        return ImageInput.resolve(schema, getInputCol(), getInputFormat(),
+        return ImageInput.resolve(schema, inputColumn(schema), getInputFormat(),
                 new String[] {getHeightCol(), getWidthCol(), getChannelsCol()}, getIdCol(), shape, getMaxPixels(),
                 getMaxBytes());
+    }
+
+    /** inputCol; unset, the first of image, content and pixels that the data has. */
+    private String inputColumn(StructType schema) {
+        if (isSet(inputCol)) {
+            return getInputCol();
+        }
+        List<String> columns = Arrays.asList(schema.fieldNames());
+        return DEFAULT_INPUTS.stream().filter(columns::contains).findFirst().orElse(getInputCol());
     }
 
     @Override
