@@ -25,6 +25,7 @@ import org.apache.spark.sql.functions;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -40,8 +41,12 @@ public final class BatchClassification {
     private BatchClassification() {
     }
 
-    /** What a run wrote: rows scored and, for labelled data, the evaluation (else null). */
-    public record Result(long rows, String bundleId, Evaluation evaluation) {
+    /**
+     * What a run wrote: rows scored and, for data with labels the model knows, the evaluation (else null).
+     *
+     * @param foreignEntities the dataset's entities the model does not know: their rows were scored, not evaluated
+     */
+    public record Result(long rows, String bundleId, Evaluation evaluation, List<String> foreignEntities) {
     }
 
     public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
@@ -51,7 +56,8 @@ public final class BatchClassification {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
             LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),
-                    model.entityNames());
+                    model.entityNames(), true);
+            List<String> foreign = input.foreignEntities();
             int partitions = input.rows().rdd().getNumPartitions();
             ImageShape shape = model.shape();
             VcapsModel scorer = VcapsModel.fromBundle(bundle).setInputCol(DatasetSchema.PIXELS)
@@ -78,18 +84,21 @@ public final class BatchClassification {
                                 ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
                                         ClassificationSchema.LABELS)
                         .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
-                rows = evaluation.rows();
-                writeEvaluation(output, request, bundle, evaluation);
+                rows = foreign.isEmpty() ? evaluation.rows() : HadoopFiles.parquet(spark, output.staging()).count();
+                writeEvaluation(output, request, bundle, evaluation, foreign, rows);
+                if (evaluation.rows() == 0) {
+                    evaluation = null;
+                }
             } else {
                 rows = HadoopFiles.parquet(spark, output.staging()).count();
             }
             output.commit();
-            return new Result(rows, bundle.id(), evaluation);
+            return new Result(rows, bundle.id(), evaluation, foreign);
         }
     }
 
     private static void writeEvaluation(CommittedOutput output, ClassifyRequest request, Bundle bundle,
-            Evaluation evaluation) throws IOException {
+            Evaluation evaluation, List<String> foreign, long scored) throws IOException {
         VcnModel model = bundle.model();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bundle_id", bundle.id());
@@ -97,17 +106,31 @@ public final class BatchClassification {
         report.put("data", request.data());
         report.put("split", request.split() == null ? "all" : request.split());
         report.put("threshold", model.config().presenceThreshold());
-        report.putAll(evaluation.report(model.entityNames()));
+        if (!foreign.isEmpty()) {
+            // Only rows labelled with the model's entities can be right or wrong; the report says what it left out.
+            Map<String, Object> left = new LinkedHashMap<>();
+            left.put("rows", scored - evaluation.rows());
+            left.put("reason", "labelled with entities the model does not know");
+            left.put("entities", foreign);
+            report.put("rows_scored", scored);
+            report.put("not_evaluated", left);
+            if (evaluation.rows() == 0) {
+                report.put("rows", 0);
+            }
+        }
+        if (evaluation.rows() > 0) {
+            report.putAll(evaluation.report(model.entityNames()));
+        }
         Path dir = output.staging();
         Configuration conf = output.fileSystem().getConf();
         HadoopFiles.write(conf, new Path(dir, ClassificationSchema.EVAL_FILE), JSON.writeValueAsBytes(report));
-        if (evaluation.singleLabel()) {
+        if (evaluation.singleLabel() && evaluation.rows() > 0) {
             String title = String.format(Locale.ROOT, "Confusion matrix: accuracy %.2f%% of %d images (bundle %s)",
                     100 * evaluation.accuracy(), evaluation.rows(), bundle.id());
             byte[] png = ConfusionChart.png(evaluation.confusion(), model.entityNames(), title);
             HadoopFiles.write(conf, new Path(dir, ClassificationSchema.CONFUSION_FILE), png);
         }
-        if (evaluation.rows() == 0) {
+        if (evaluation.rows() == 0 && foreign.isEmpty()) {
             throw new JobFailure("the dataset at " + request.data() + " has label columns but no labelled rows");
         }
     }
