@@ -18,8 +18,11 @@ import java.util.List;
  * by name.
  * Rows are selected as {@code id, pixels, label, labels}; the label columns are null-filled when the data has none
  * and their indices are the model's.
+ *
+ * @param foreignEntities the dataset's entities that are not the model's (read with {@code foreign} allowed; their
+ *     rows have null labels); empty otherwise
  */
-public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiLabel) {
+public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiLabel, List<String> foreignEntities) {
 
     /** Column order of {@link #rows()}. */
     public static final int ID = 0;
@@ -34,6 +37,15 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
      */
     public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
             List<String> entities) {
+        return read(spark, path, split, shape, entities, false);
+    }
+
+    /**
+     * As {@link #read(SparkSession, String, String, ImageShape, List)}; with {@code foreign}, entities the model does
+     * not know are no failure: a row labelled with any of them has null labels (it cannot be evaluated).
+     */
+    public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
+            List<String> entities, boolean foreign) {
         ImageDataset dataset = ImageDataset.open(spark, path);
         boolean hasLabel = dataset.has(DatasetSchema.LABEL);
         boolean hasLabels = dataset.has(DatasetSchema.LABELS);
@@ -49,26 +61,35 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
         }
         dataset.requireShape(data, split, shape);
         boolean multiLabel = dataset.multiLabel();
-        int[] toModel = entityMap(dataset.metadata(), path, entities);
+        List<String> unknown = new ArrayList<>();
+        int[] toModel = entityMap(dataset.metadata(), path, entities, foreign, unknown);
         // Single-label rows have label >= 0; multi-label rows have -1 and their entities in labels.
         Column label = hasLabel && !multiLabel
-                ? functions.when(functions.col(DatasetSchema.LABEL).geq(0),
+                ? functions.when(functions.col(DatasetSchema.LABEL).geq(0).and(unknown.isEmpty() ? functions.lit(true)
+                        : remap(functions.col(DatasetSchema.LABEL), toModel).geq(0)),
                         remap(functions.col(DatasetSchema.LABEL), toModel))
                 : functions.lit(null).cast(DataTypes.IntegerType);
-        Column labels = hasLabels ? functions.transform(functions.col(DatasetSchema.LABELS), l -> remap(l, toModel))
-                : hasLabel && !multiLabel ? functions.array(label)
+        Column remapped = hasLabels ? functions.transform(functions.col(DatasetSchema.LABELS), l -> remap(l, toModel))
+                : null;
+        Column labels = hasLabels ? (unknown.isEmpty() ? remapped
+                : functions.when(functions.not(functions.exists(remapped, l -> l.lt(0))), remapped))
+                : hasLabel && !multiLabel ? (unknown.isEmpty() ? functions.array(label)
+                        : functions.when(label.isNotNull(), functions.array(label)))
                 : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType));
         Dataset<Row> rows = data.select(functions.col(DatasetSchema.ID), functions.col(DatasetSchema.PIXELS),
                 label.as(DatasetSchema.LABEL), labels.as(DatasetSchema.LABELS));
-        return new LabelledImages(rows, hasLabel || hasLabels, multiLabel);
+        return new LabelledImages(rows, hasLabel || hasLabels, multiLabel, List.copyOf(unknown));
     }
 
-    /** Dataset entity index -> model entity index, by name; identity when the dataset has no metadata. */
-    private static int[] entityMap(DatasetMetadata metadata, String path, List<String> entities) {
+    /**
+     * Dataset entity index -> model entity index, by name (-1: not the model's, collected in {@code unknown}, a
+     * failure unless {@code foreign}); identity when the dataset has no metadata.
+     */
+    private static int[] entityMap(DatasetMetadata metadata, String path, List<String> entities, boolean foreign,
+            List<String> unknown) {
         if (metadata == null || metadata.entities() == null) {
             return null;
         }
-        List<String> unknown = new ArrayList<>();
         int[] map = new int[metadata.entities().size()];
         for (int i = 0; i < map.length; i++) {
             map[i] = entities.indexOf(metadata.entities().get(i));
@@ -76,7 +97,7 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
                 unknown.add(metadata.entities().get(i));
             }
         }
-        if (!unknown.isEmpty()) {
+        if (!unknown.isEmpty() && !foreign) {
             throw new JobFailure("dataset " + path + " has entities the model does not know: " + unknown
                     + " (the model's entities: " + entities + ")");
         }

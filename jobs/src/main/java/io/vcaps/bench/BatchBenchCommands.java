@@ -5,7 +5,11 @@ import io.vcaps.core.config.VcnConfig;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.File;
 import java.util.Map;
@@ -28,10 +32,8 @@ public final class BatchBenchCommands {
         System.out.println(new ObjectMapper().writeValueAsString(result));
     }
 
-    /** Classification images/s through Spark, Parquet in and out. */
-    @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Images/s of vcaps classify (Spark, Parquet in and out) with an untrained model of --conf.")
-    public static final class Classify implements Callable<Integer> {
+    /** The options of the classification benchmarks. */
+    static final class ClassifyOptions {
         @Option(names = "--conf", description = "model configuration (HOCON); default: built-in defaults")
         File conf;
 
@@ -45,11 +47,49 @@ public final class BatchBenchCommands {
         @Option(names = "--partitions", description = "input Parquet partitions (default: Spark's default parallelism)")
         Integer partitions;
 
+        int partitions(SparkSession spark) {
+            return partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        }
+    }
+
+    /** Classification images/s through Spark, Parquet in and out. */
+    @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Images/s of vcaps classify (Spark, Parquet in and out) with an untrained model of --conf.")
+    public static final class Classify implements Callable<Integer> {
+        @Mixin
+        ClassifyOptions options;
+
         @Override
         public Integer call() throws Exception {
             SparkSession spark = Sessions.getOrCreate("vcaps bench classify");
-            int p = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
-            print(BatchBenchmark.classify(spark, config(conf), images, batchSize, p), conf);
+            print(BatchBenchmark.classify(spark, config(options.conf), options.images, options.batchSize,
+                    options.partitions(spark)), options.conf);
+            return 0;
+        }
+    }
+
+    /** The Spark ML Transformer's images/s against vcaps classify's, same rows, same run. */
+    @Command(name = "transform", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Images/s of VcapsModel.transform against vcaps classify on the same rows in the same run"
+                    + " (alternating; median of --repeats each) with an untrained model of --conf.")
+    public static final class Transform implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClassifyOptions options;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "timed runs of each (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws Exception {
+            if (repeats < 1 || options.images < 1) {
+                throw new ParameterException(spec.commandLine(), "--repeats and --images must be at least 1");
+            }
+            SparkSession spark = Sessions.getOrCreate("vcaps bench transform");
+            print(BatchBenchmark.transform(spark, config(options.conf), options.images, options.batchSize,
+                    options.partitions(spark), repeats), options.conf);
             return 0;
         }
     }

@@ -5,11 +5,13 @@ import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.batch.BatchClassification;
 import io.vcaps.jobs.batch.ClassifyRequest;
 import io.vcaps.jobs.batch.GenerateRequest;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.Synthesiser;
+import io.vcaps.ml.VcapsModel;
 import io.vcaps.spark.OutputMode;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.SparkSession;
@@ -76,6 +78,64 @@ public final class BatchBenchmark {
         } finally {
             FileUtils.deleteQuietly(work.toFile());
         }
+    }
+
+    /**
+     * {@link VcapsModel#transform} against {@code vcaps classify} on the same {@code images} rows in the same session,
+     * alternating, {@code repeats} times each after one untimed run of both: the median images/s of each. The
+     * transform's output (every input column but the pixels, and the scores) is written to Parquet as classify's is.
+     */
+    public static Map<String, Object> transform(SparkSession spark, VcnConfig config, int images, int batchSize,
+            int partitions, int repeats) throws IOException {
+        Path work = Files.createTempDirectory("vcaps-bench-transform");
+        try {
+            String bundle = writeBundle(config, work);
+            String data = work.resolve("data").toString();
+            SyntheticDataset.write(spark, data, images, 0, 11, partitions);
+            VcapsModel model = VcapsModel.fromBundle(bundle).setBatchSize(batchSize);
+            List<Double> classify = new ArrayList<>();
+            List<Double> transform = new ArrayList<>();
+            for (int r = 0; r <= repeats; r++) {
+                long start = System.nanoTime();
+                long rows = BatchClassification.run(spark, new ClassifyRequest(bundle, data,
+                        work.resolve("classify-" + r).toString(), batchSize, OutputMode.ERROR, "train")).rows();
+                double classifySeconds = (System.nanoTime() - start) / 1e9;
+                start = System.nanoTime();
+                model.transform(spark.read().parquet(data)).drop(DatasetSchema.PIXELS).write()
+                        .parquet(work.resolve("transform-" + r).toString());
+                double transformSeconds = (System.nanoTime() - start) / 1e9;
+                if (rows != images) {
+                    throw new IllegalStateException("classify scored " + rows + " of " + images + " images");
+                }
+                if (r > 0) {
+                    classify.add(round(images / classifySeconds));
+                    transform.add(round(images / transformSeconds));
+                }
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("benchmark", "transform");
+            out.put("images", images);
+            out.put("batch_size", batchSize);
+            out.put("input_partitions", partitions);
+            out.put("spark_parallelism", spark.sparkContext().defaultParallelism());
+            out.put("repeats", repeats);
+            out.put("classify_img_per_s", median(classify));
+            out.put("transform_img_per_s", median(transform));
+            out.put("ratio", round(median(transform) / median(classify)));
+            out.put("classify_runs", classify);
+            out.put("transform_runs", transform);
+            out.put("peak_rss_mb", ModelBenchmark.peakRssMb());
+            out.put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+            return out;
+        } finally {
+            FileUtils.deleteQuietly(work.toFile());
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : round((sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
     }
 
     /** Synthesis images/s of {@code perEntity} images of each of 10 entities through {@code vcaps generate}. */

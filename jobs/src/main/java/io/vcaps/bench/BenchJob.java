@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; each prints one JSON line last.",
         subcommands = {BenchJob.Model.class, SparkOverheadBench.class, BatchBenchCommands.Classify.class,
-            BatchBenchCommands.Generate.class, EtlBenchmark.class, QualityBench.class})
+            BatchBenchCommands.Transform.class, BatchBenchCommands.Generate.class, EtlBenchmark.class,
+            QualityBench.class})
 public final class BenchJob implements Runnable {
 
     @Override

@@ -2,31 +2,38 @@ package io.vcaps.jobs.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.dataset.LabelledImages;
+import io.vcaps.ml.Bundle;
+import io.vcaps.ml.VcapsModel;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Bulk classification: a bundle and an image dataset in, a {@link ClassificationSchema} Parquet table out, plus
- * {@code _eval.json} and {@code _confusion.png} when the data has labels. The bundle is checked on the driver and
- * broadcast once; executors score in minibatches inside {@code mapPartitions}. The output appears complete or not
- * at all ({@link CommittedOutput}).
+ * {@code _eval.json} and {@code _confusion.png} when the data has labels. The bundle is checked on the driver; the
+ * scoring is {@link VcapsModel}'s, on vcaps pixels, failing on a bad row rather than keeping it. The output
+ * appears complete or not at all ({@link CommittedOutput}).
  */
 public final class BatchClassification {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -34,8 +41,12 @@ public final class BatchClassification {
     private BatchClassification() {
     }
 
-    /** What a run wrote: rows scored and, for labelled data, the evaluation (else null). */
-    public record Result(long rows, String bundleId, Evaluation evaluation) {
+    /**
+     * What a run wrote: rows scored and, for data with labels the model knows, the evaluation (else null).
+     *
+     * @param foreignEntities the dataset's entities the model does not know: their rows were scored, not evaluated
+     */
+    public record Result(long rows, String bundleId, Evaluation evaluation, List<String> foreignEntities) {
     }
 
     public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
@@ -45,42 +56,49 @@ public final class BatchClassification {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
             LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),
-                    model.entityNames());
-            Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
-            try {
-                JavaRDD<Row> images = input.rows().toJavaRDD();
-                int threads = WorkerThreads.plan(spark.sparkContext(), images.getNumPartitions());
-                JavaRDD<Row> scored = images.mapPartitions(new Scorer(bundle.id(), bytes, request.batchSize(),
-                        threads));
-                String staging = output.staging().toString();
-                spark.createDataFrame(scored, ClassificationSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
-                        .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
-                        .option("parquet.enable.dictionary#" + ClassificationSchema.KL + ".list.element", "false")
-                        .parquet(staging);
-                Evaluation evaluation = null;
-                long rows;
-                if (input.labelled()) {
-                    int k = model.entities();
-                    evaluation = HadoopFiles.parquet(spark, output.staging())
-                            .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
-                                    ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
-                                            ClassificationSchema.LABELS)
-                            .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
-                    rows = evaluation.rows();
-                    writeEvaluation(output, request, bundle, evaluation);
-                } else {
-                    rows = HadoopFiles.parquet(spark, output.staging()).count();
+                    model.entityNames(), true);
+            List<String> foreign = input.foreignEntities();
+            int partitions = input.rows().rdd().getNumPartitions();
+            ImageShape shape = model.shape();
+            VcapsModel scorer = VcapsModel.fromBundle(bundle).setInputCol(DatasetSchema.PIXELS)
+                    .setInputFormat("pixels")
+                    .setIdCol(DatasetSchema.ID).setBatchSize(request.batchSize()).setHandleInvalid(VcapsModel.ERROR)
+                    .setThreadsPerTask(WorkerThreads.plan(spark.sparkContext(), partitions));
+            Dataset<Row> scored = scorer.transform(input.rows()
+                            .withColumn(DatasetSchema.HEIGHT, functions.lit(shape.height()))
+                            .withColumn(DatasetSchema.WIDTH, functions.lit(shape.width()))
+                            .withColumn(DatasetSchema.CHANNELS, functions.lit(shape.channels())))
+                    .select(Arrays.stream(ClassifiedRows.COLUMNS).map(functions::col).toArray(Column[]::new))
+                    .map(new ClassifiedRows(model.entities(), bundle.id()), Encoders.row(ClassificationSchema.SCHEMA));
+            String staging = output.staging().toString();
+            scored.write().mode(SaveMode.ErrorIfExists)
+                    .option("parquet.enable.dictionary#" + ClassificationSchema.ID, "false")
+                    .option("parquet.enable.dictionary#" + ClassificationSchema.KL + ".list.element", "false")
+                    .parquet(staging);
+            Evaluation evaluation = null;
+            long rows;
+            if (input.labelled()) {
+                int k = model.entities();
+                evaluation = HadoopFiles.parquet(spark, output.staging())
+                        .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
+                                ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
+                                        ClassificationSchema.LABELS)
+                        .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
+                rows = foreign.isEmpty() ? evaluation.rows() : HadoopFiles.parquet(spark, output.staging()).count();
+                writeEvaluation(output, request, bundle, evaluation, foreign, rows);
+                if (evaluation.rows() == 0) {
+                    evaluation = null;
                 }
-                output.commit();
-                return new Result(rows, bundle.id(), evaluation);
-            } finally {
-                bytes.destroy();
+            } else {
+                rows = HadoopFiles.parquet(spark, output.staging()).count();
             }
+            output.commit();
+            return new Result(rows, bundle.id(), evaluation, foreign);
         }
     }
 
     private static void writeEvaluation(CommittedOutput output, ClassifyRequest request, Bundle bundle,
-            Evaluation evaluation) throws IOException {
+            Evaluation evaluation, List<String> foreign, long scored) throws IOException {
         VcnModel model = bundle.model();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bundle_id", bundle.id());
@@ -88,17 +106,31 @@ public final class BatchClassification {
         report.put("data", request.data());
         report.put("split", request.split() == null ? "all" : request.split());
         report.put("threshold", model.config().presenceThreshold());
-        report.putAll(evaluation.report(model.entityNames()));
+        if (!foreign.isEmpty()) {
+            // Only rows labelled with the model's entities can be right or wrong; the report says what it left out.
+            Map<String, Object> left = new LinkedHashMap<>();
+            left.put("rows", scored - evaluation.rows());
+            left.put("reason", "labelled with entities the model does not know");
+            left.put("entities", foreign);
+            report.put("rows_scored", scored);
+            report.put("not_evaluated", left);
+            if (evaluation.rows() == 0) {
+                report.put("rows", 0);
+            }
+        }
+        if (evaluation.rows() > 0) {
+            report.putAll(evaluation.report(model.entityNames()));
+        }
         Path dir = output.staging();
         Configuration conf = output.fileSystem().getConf();
         HadoopFiles.write(conf, new Path(dir, ClassificationSchema.EVAL_FILE), JSON.writeValueAsBytes(report));
-        if (evaluation.singleLabel()) {
+        if (evaluation.singleLabel() && evaluation.rows() > 0) {
             String title = String.format(Locale.ROOT, "Confusion matrix: accuracy %.2f%% of %d images (bundle %s)",
                     100 * evaluation.accuracy(), evaluation.rows(), bundle.id());
             byte[] png = ConfusionChart.png(evaluation.confusion(), model.entityNames(), title);
             HadoopFiles.write(conf, new Path(dir, ClassificationSchema.CONFUSION_FILE), png);
         }
-        if (evaluation.rows() == 0) {
+        if (evaluation.rows() == 0 && foreign.isEmpty()) {
             throw new JobFailure("the dataset at " + request.data() + " has label columns but no labelled rows");
         }
     }

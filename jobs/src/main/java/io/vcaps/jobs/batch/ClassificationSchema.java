@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.ml.ScoreColumns;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -8,22 +9,22 @@ public final class ClassificationSchema {
     /** The input row's id. */
     public static final String ID = "id";
     /** The single-label prediction: the index of the entity with the smallest KL. */
-    public static final String PREDICTED = "predicted";
+    public static final String PREDICTED = ScoreColumns.PREDICTED;
     /** That entity's name. */
-    public static final String PREDICTED_NAME = "predicted_name";
+    public static final String PREDICTED_NAME = ScoreColumns.PREDICTED_NAME;
     /** Indices of the entities whose KL is under the presence threshold (the multi-label prediction). */
-    public static final String PRESENT = "present";
+    public static final String PRESENT = ScoreColumns.PRESENT;
     /** Per-capsule KL with the prior, in the model's entity order (nats). */
-    public static final String KL = "kl";
+    public static final String KL = ScoreColumns.KL;
     /** softmax(-KL) of the predicted entity. */
-    public static final String SCORE = "score";
+    public static final String SCORE = ScoreColumns.SCORE;
     /** True when no capsule is under the threshold. */
-    public static final String UNKNOWN = "unknown";
+    public static final String UNKNOWN = ScoreColumns.UNKNOWN;
     /** The true entity (model indices) for single-label data; null otherwise. */
     public static final String LABEL = "label";
     /** The true entities (model indices) where the data has labels; null otherwise. */
     public static final String LABELS = "labels";
-    /** The id of the bundle that scored the row (see {@link Bundle#idOf}). */
+    /** The id of the bundle that scored the row (see {@link io.vcaps.ml.Bundle#idOf}). */
     public static final String BUNDLE_ID = "bundle_id";
 
     public static final StructType SCHEMA = new StructType()

@@ -61,9 +61,15 @@ public final class ClassifyJob implements Callable<Integer> {
         SparkSession spark = Sessions.getOrCreate("vcaps classify");
         Sessions.refuseSpeculation(spark, "vcaps classify");
         BatchClassification.Result result = BatchClassification.run(spark, request);
-        String eval = result.evaluation() == null ? "no labels"
+        String eval = result.evaluation() == null
+                ? (result.foreignEntities().isEmpty() ? "no labels" : "no labels the model knows")
                 : String.format(Locale.ROOT, "accuracy %.4f, unknown rate %.4f",
                         result.evaluation().headlineAccuracy(), result.evaluation().unknownRate());
+        if (!result.foreignEntities().isEmpty()) {
+            eval += String.format(Locale.ROOT, "; %d images of entities the model does not know %s scored, not "
+                    + "evaluated", result.rows() - (result.evaluation() == null ? 0 : result.evaluation().rows()),
+                    result.foreignEntities());
+        }
         spec.commandLine().getOut().printf("classify: %d images scored by bundle %s (%s) -> %s%n", result.rows(),
                 result.bundleId(), eval, output);
         spec.commandLine().getOut().flush();

@@ -2,6 +2,7 @@ package io.vcaps.jobs.batch;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.ml.ExecutorModels;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.fs.FileSystem;

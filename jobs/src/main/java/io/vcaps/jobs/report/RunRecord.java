@@ -1,10 +1,10 @@
 package io.vcaps.jobs.report;
 
-import io.vcaps.jobs.batch.Bundle;
 import io.vcaps.jobs.run.FinalEvaluation;
 import io.vcaps.jobs.run.MetricsLine;
 import io.vcaps.jobs.run.MetricsLog;
 import io.vcaps.jobs.run.RunDirectory;
+import io.vcaps.ml.Bundle;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;

@@ -67,6 +67,25 @@ public final class TrainingData {
                 dataset.id());
     }
 
+    /**
+     * Rows already in memory or from any source, for training: columns {@code id}, {@code split} (train, test),
+     * {@code label} (single-label) or {@code labels}, and {@code pixels} of {@code shape}, labels being indices into
+     * {@code entities}. The caller has checked them; the splits are checked here as in {@link #open}.
+     */
+    public static TrainingData of(Dataset<Row> rows, List<String> entities, ImageShape shape, boolean multiLabel,
+            String id) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Row r : rows.groupBy(DatasetSchema.SPLIT).count().collectAsList()) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
+            if (counts.getOrDefault(split, 0L) == 0) {
+                throw new JobFailure(id + " has no rows in split '" + split + "'; it has " + counts);
+            }
+        }
+        return new TrainingData(id, rows, entities, shape, multiLabel, counts, id);
+    }
+
     /** The examples of {@code split}, in the order Spark reads them. */
     public JavaRDD<Example> examples(String split) {
         boolean multi = multiLabel;

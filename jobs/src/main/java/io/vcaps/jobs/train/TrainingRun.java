@@ -51,11 +51,15 @@ public final class TrainingRun {
     }
 
     public Outcome run() throws IOException {
+        return run(TrainingData.open(spark, request.data()));
+    }
+
+    /** A run on {@code data}, however it was read (the request's data path is not read). */
+    public Outcome run(TrainingData data) throws IOException {
         TrainingSettings settings = TrainingSettings.load(request.conf()).with(request.workers(),
                 request.averagingFrequency(), request.epochs(), request.minutes(), request.checkpointEvery());
         VcnConfig config = loadConfig(request.conf());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TrainingData data = TrainingData.open(spark, request.data());
         RunDirectory run = RunDirectory.open(spark.sparkContext().hadoopConfiguration(), request.output(),
                 request.resume());
 

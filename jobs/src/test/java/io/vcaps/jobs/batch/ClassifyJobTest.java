@@ -6,6 +6,7 @@ import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.jobs.TestSpark;
+import io.vcaps.ml.Bundle;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

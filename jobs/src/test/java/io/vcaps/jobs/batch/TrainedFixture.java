@@ -24,20 +24,20 @@ import java.nio.file.Path;
  * to that split, written as a real bundle, and
  * the dataset itself written as real Parquet: made once per test JVM, in a folder that outlives the test classes.
  */
-final class TrainedFixture {
-    static final int TRAIN = 960;
-    static final int TEST = 300;
-    static final long SEED = 7;
-    static final int EPOCHS = 2;
-    static final int BATCH = 32;
+public final class TrainedFixture {
+    public static final int TRAIN = 960;
+    public static final int TEST = 300;
+    public static final long SEED = 7;
+    public static final int EPOCHS = 2;
+    public static final int BATCH = 32;
     /**
      * A reduced model that learns in about a minute on two busy cores. The class-consistency term (gamma, SPEC
      * "beyond the paper") makes its prior samples recognisable after so little training. The paper's margins (2, 32)
      * rather than the shipped ones: with 8 latent dimensions and two epochs, a capsule that starts at KL 44 on the
      * narrow side (logvar about -12) does not get far enough to classify.
      */
-    static final String CONF = "vcaps { model { conv1 { filters = 8, kernel = 9 }, primary { channels = 4, kernel = 9 "
-            + "},"
+    public static final String CONF = "vcaps { model { conv1 { filters = 8, kernel = 9 }, "
+            + "primary { channels = 4, kernel = 9 },"
             + " capsules { dim = 8 }, latent-dim = 8, generator { channels = 8 }, discriminator { channels = [8, 8] } "
                     + "},"
             + " loss { beta = 0.0, alpha = 0.02, gamma = 0.5 }, optimizer.encoder-generator.learning-rate = 0.01,"
@@ -46,11 +46,11 @@ final class TrainedFixture {
 
     private static TrainedFixture fixture;
 
-    final Path dir;
-    final Path bundle;
-    final Path dataset;
-    final VcnModel model;
-    final double trainSeconds;
+    public final Path dir;
+    public final Path bundle;
+    public final Path dataset;
+    public final VcnModel model;
+    public final double trainSeconds;
 
     private TrainedFixture(Path dir, Path bundle, Path dataset, VcnModel model, double trainSeconds) {
         this.dir = dir;
@@ -60,7 +60,7 @@ final class TrainedFixture {
         this.trainSeconds = trainSeconds;
     }
 
-    static synchronized TrainedFixture get() throws IOException {
+    public static synchronized TrainedFixture get() throws IOException {
         if (fixture == null) {
             SparkSession spark = TestSpark.session();
             Path dir = Files.createDirectories(Path.of("target", "batch-fixture")).toAbsolutePath();
@@ -102,7 +102,7 @@ final class TrainedFixture {
     }
 
     /** Images [n, 784] in [0, 1] of {@code digits} from {@code start}. */
-    static INDArray images(SyntheticDigits.Batch digits, int start, int n) {
+    public static INDArray images(SyntheticDigits.Batch digits, int start, int n) {
         float[] x = new float[n * 784];
         for (int b = 0; b < n; b++) {
             byte[] p = digits.pixels()[start + b];

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.ml;
 
 import io.vcaps.core.vcn.VcnModel;
 import org.apache.spark.broadcast.Broadcast;
@@ -8,7 +8,7 @@ import org.apache.spark.broadcast.Broadcast;
  * reads its own model from the broadcast bundle bytes, once, and keeps it for later tasks of the same bundle
  * (Spark reuses task threads). A thread holds one model at a time.
  */
-final class ExecutorModels {
+public final class ExecutorModels {
     private static final ThreadLocal<Cached> CACHE = new ThreadLocal<>();
 
     private record Cached(String id, VcnModel model) {
@@ -18,7 +18,7 @@ final class ExecutorModels {
     }
 
     /** This thread's model of the bundle with id {@code id}, read from {@code bytes} the first time. */
-    static VcnModel get(String id, Broadcast<byte[]> bytes) {
+    public static VcnModel get(String id, Broadcast<byte[]> bytes) {
         Cached cached = CACHE.get();
         if (cached == null || !cached.id().equals(id)) {
             CACHE.remove();

@@ -1,4 +1,4 @@
-package io.vcaps.jobs.batch;
+package io.vcaps.ml;
 
 import io.vcaps.core.bundle.BundleLimits;
 import io.vcaps.core.bundle.ModelBundle;

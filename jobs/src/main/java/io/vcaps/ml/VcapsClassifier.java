@@ -1,0 +1,233 @@
+package io.vcaps.ml;
+
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.etl.EtlRequest;
+import io.vcaps.etl.Splits;
+import io.vcaps.jobs.run.RunDirectory;
+import io.vcaps.jobs.train.TrainingData;
+import io.vcaps.jobs.train.TrainingRun;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code vcaps train} as a Spark ML {@link Estimator}: {@link #fit} runs the parameter-averaging training of E, G
+ * and D over the executors on a DataFrame of single-label vcaps rows ({@code id}, {@code label}, {@code pixels},
+ * {@code height}, {@code width}, {@code channels}, and {@code split} train/test, else split by id hash as the ETL
+ * splits), keeps the run record (model.zip, eval.json, metrics.jsonl, checkpoints) in {@code runDir}, and returns
+ * the trained {@link VcapsModel}.
+ */
+public final class VcapsClassifier extends Estimator<VcapsModel> {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> runDir;
+    private final Param<String> conf;
+    private final StringArrayParam entityNames;
+    private final IntParam workers;
+    private final IntParam averagingFrequency;
+    private final DoubleParam epochs;
+    private final DoubleParam minutes;
+    private final DoubleParam testFraction;
+
+    public VcapsClassifier() {
+        this(Identifiable.randomUID("vcapsClassifier"));
+    }
+
+    public VcapsClassifier(String uid) {
+        this.uid = uid;
+        runDir = new Param<>(this, "runDir", "the run directory to write (any Hadoop URI; required, must be new)");
+        conf = new Param<>(this, "conf", "the model configuration file (HOCON, docs/CONFIGURATION.md); empty: the "
+                + "defaults");
+        entityNames = new StringArrayParam(this, "entityNames", "entity names in label order; empty: \"0\" to "
+                + "\"K-1\" for the largest label K-1");
+        workers = new IntParam(this, "workers", "parallel workers; 0: the configuration's", ParamValidators.gtEq(0));
+        averagingFrequency = new IntParam(this, "averagingFrequency", "local steps between averagings; 0: the "
+                + "configuration's", ParamValidators.gtEq(0));
+        epochs = new DoubleParam(this, "epochs", "passes over the train rows; 0: the configuration's",
+                ParamValidators.gtEq(0));
+        minutes = new DoubleParam(this, "minutes", "time budget; 0: the configuration's", ParamValidators.gtEq(0));
+        testFraction = new DoubleParam(this, "testFraction", "share of rows held out when there is no split column",
+                ParamValidators.inRange(0, 1));
+        setDefault(conf, "");
+        setDefault(entityNames, new String[0]);
+        setDefault(workers, 0);
+        setDefault(averagingFrequency, 0);
+        setDefault(epochs, 0.0);
+        setDefault(minutes, 0.0);
+        setDefault(testFraction, EtlRequest.DEFAULT_TEST_FRACTION);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        List<String> columns = Arrays.asList(schema.fieldNames());
+        for (String c : List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.PIXELS, DatasetSchema.HEIGHT,
+                DatasetSchema.WIDTH, DatasetSchema.CHANNELS)) {
+            if (!columns.contains(c)) {
+                throw new IllegalArgumentException("fit needs the column '" + c + "' (columns: "
+                        + String.join(", ", schema.fieldNames()) + ")");
+            }
+        }
+        return schema;
+    }
+
+    @Override
+    public VcapsModel fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        if (!isSet(runDir)) {
+            throw new IllegalArgumentException("set runDir: where the training run's record and model go");
+        }
+        Dataset<Row> rows = dataset.toDF();
+        if (!Arrays.asList(rows.columns()).contains(DatasetSchema.SPLIT)) {
+            double fraction = (Double) getOrDefault(testFraction);
+            rows = rows.withColumn(DatasetSchema.SPLIT, functions.udf(
+                    (UDF1<String, String>) id -> Splits.byHash(id, fraction), DataTypes.StringType)
+                    .apply(col(DatasetSchema.ID)));
+        }
+        List<Row> shapes = rows.select(DatasetSchema.HEIGHT, DatasetSchema.WIDTH, DatasetSchema.CHANNELS).distinct()
+                .limit(2).collectAsList();
+        if (shapes.size() != 1) {
+            throw new IllegalArgumentException("fit needs images of one shape; the data has " + (shapes.isEmpty()
+                    ? "no rows" : "several, e.g. " + shapes));
+        }
+        ImageShape shape = new ImageShape(shapes.get(0).getInt(0), shapes.get(0).getInt(1), shapes.get(0).getInt(2));
+        Row range = rows.agg(functions.min(DatasetSchema.LABEL), functions.max(DatasetSchema.LABEL)).first();
+        List<String> names = Arrays.asList(getEntityNames());
+        if (names.isEmpty()) {
+            names = IntStream.range(0, range.getInt(1) + 1).mapToObj(Integer::toString).toList();
+        }
+        if (range.getInt(0) < 0 || range.getInt(1) >= names.size()) {
+            throw new IllegalArgumentException("labels run from " + range.getInt(0) + " to " + range.getInt(1)
+                    + ", outside the " + names.size() + " entities " + names);
+        }
+        Column[] columns = {col(DatasetSchema.ID), col(DatasetSchema.SPLIT), col(DatasetSchema.LABEL),
+            col(DatasetSchema.PIXELS)};
+        TrainingData data = TrainingData.of(rows.select(columns), names, shape, false, "DataFrame " + uid);
+        String run = getOrDefault(runDir);
+        TrainingRun.Request request = new TrainingRun.Request(null, run,
+                getConf().isEmpty() ? null : new File(getConf()), positive((Integer) getOrDefault(workers)),
+                positive((Integer) getOrDefault(averagingFrequency)), positive((Double) getOrDefault(epochs)),
+                positive((Double) getOrDefault(minutes)), null, false);
+        try {
+            new TrainingRun(rows.sparkSession(), request, System.out).run(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("training into " + run + " failed: " + e.getMessage(), e);
+        }
+        VcapsModel model = VcapsModel.fromBundle(rows.sparkSession().sparkContext().hadoopConfiguration(),
+                new Path(run, RunDirectory.MODEL).toString());
+        return model.setParent(this);
+    }
+
+    private static Integer positive(int value) {
+        return value > 0 ? value : null;
+    }
+
+    private static Double positive(double value) {
+        return value > 0 ? value : null;
+    }
+
+    @Override
+    public VcapsClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public Param<String> runDir() {
+        return runDir;
+    }
+
+    public Param<String> conf() {
+        return conf;
+    }
+
+    public StringArrayParam entityNames() {
+        return entityNames;
+    }
+
+    public IntParam workers() {
+        return workers;
+    }
+
+    public IntParam averagingFrequency() {
+        return averagingFrequency;
+    }
+
+    public DoubleParam epochs() {
+        return epochs;
+    }
+
+    public DoubleParam minutes() {
+        return minutes;
+    }
+
+    public DoubleParam testFraction() {
+        return testFraction;
+    }
+
+    public String getConf() {
+        return getOrDefault(conf);
+    }
+
+    public String[] getEntityNames() {
+        return getOrDefault(entityNames);
+    }
+
+    public VcapsClassifier setRunDir(String value) {
+        return (VcapsClassifier) set(runDir, value);
+    }
+
+    public VcapsClassifier setConf(String value) {
+        return (VcapsClassifier) set(conf, value);
+    }
+
+    public VcapsClassifier setEntityNames(String[] value) {
+        return (VcapsClassifier) set(entityNames, value);
+    }
+
+    public VcapsClassifier setWorkers(int value) {
+        return (VcapsClassifier) set(workers, value);
+    }
+
+    public VcapsClassifier setAveragingFrequency(int value) {
+        return (VcapsClassifier) set(averagingFrequency, value);
+    }
+
+    public VcapsClassifier setEpochs(double value) {
+        return (VcapsClassifier) set(epochs, value);
+    }
+
+    public VcapsClassifier setMinutes(double value) {
+        return (VcapsClassifier) set(minutes, value);
+    }
+
+    public VcapsClassifier setTestFraction(double value) {
+        return (VcapsClassifier) set(testFraction, value);
+    }
+}
