@@ -289,9 +289,10 @@ public final class RunReport {
         }
         page.paragraph(section, String.format(Locale.ROOT, "Judged by an independent CNN trained by this report on"
                 + " %d train images of %s (its held-out accuracy: %.4f), not by the model's own encoder; %d samples"
-                + " per entity at temperature %s, compared with up to %d held-out images. A Fréchet distance is"
-                + " between that CNN's penultimate features of two sets of images: lower is closer.",
+                + " per entity at temperature %s from %s, compared with up to %d held-out images. A Fréchet"
+                + " distance is between that CNN's penultimate features of two sets of images: lower is closer.",
                 request.qualityImages(), dataset, q.classifierAccuracy(), q.samplesPerEntity(), q.temperature(),
+                model.priors().isPresent() ? "the model's fitted entity priors" : "the standard prior N(0, I)",
                 request.qualityImages()));
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("samples recognised as their entity", String.format(Locale.ROOT, "%.4f", q.recognised())));
