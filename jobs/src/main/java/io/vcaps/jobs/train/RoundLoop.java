@@ -123,6 +123,7 @@ final class RoundLoop {
                     console.println("time budget of " + settings.minutes() + " minutes spent after round " + rounds);
                     break;
                 }
+                describe(shards, "vcaps train: round " + (rounds + 1) + " of " + totalRounds);
                 Round result = roundWithRetries(shards);
                 rounds++;
                 roundSeconds += result.seconds();
@@ -143,6 +144,7 @@ final class RoundLoop {
 
                 boolean last = rounds >= totalRounds || (budget > 0 && elapsed >= budget);
                 if (!last && rounds % settings.evalEvery() == 0) {
+                    describe(shards, "vcaps train: held-out evaluation after round " + rounds);
                     HeldOutEvaluation.Result e = HeldOutEvaluation.run(sample, current, training, data.multiLabel());
                     metrics.write(evalLine(e, epoch, false));
                     progress.evaluation(rounds, e, false);
@@ -153,10 +155,13 @@ final class RoundLoop {
                 }
             }
             JavaRDD<Example> heldOut = settings.evalExamples() == 0 ? sample : data.heldOut(0).repartition(workers);
+            describe(shards, "vcaps train: final held-out evaluation after round " + rounds);
             HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel());
             metrics.write(evalLine(result, epoch(), true));
             progress.evaluation(rounds, result, true);
+            describe(shards, "vcaps train: fitting the entity priors");
             EntityPriors priors = settings.priorImages() == 0 ? null : fitPriors(shards);
+            describe(shards, null);
             return finish(result, checkpointed != rounds, priors);
         } finally {
             if (current != null) {
@@ -207,6 +212,11 @@ final class RoundLoop {
                         + " s (" + error + "); running it again from the state of round " + rounds);
             }
         }
+    }
+
+    /** Names the Spark jobs that follow in the Spark UI (null: no name), so that each round can be found there. */
+    private static void describe(JavaRDD<Example> rdd, String what) {
+        rdd.context().setJobDescription(what);
     }
 
     private double elapsed() {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.TestSpark;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +14,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -38,7 +41,21 @@ class ResumeTest {
                 "--averaging-frequency", "2", "--checkpoint-every", "2"};
 
         Path whole = dir.resolve("whole");
+        List<String> jobs = Collections.synchronizedList(new ArrayList<>());
+        SparkListener names = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                jobs.add(String.valueOf(start.properties().getProperty("spark.job.description")));
+            }
+        };
+        TestSpark.session().sparkContext().addSparkListener(names);
         assertEquals(0, TrainFixtures.vcaps(concat(common, "--output", whole.toString(), "--epochs", "2")).exit());
+        TestSpark.session().sparkContext().listenerBus().waitUntilEmpty();
+        TestSpark.session().sparkContext().removeSparkListener(names);
+        for (String name : List.of("vcaps train: round 1 of 4", "vcaps train: round 4 of 4",
+                "vcaps train: final held-out evaluation after round 4", "vcaps train: fitting the entity priors")) {
+            assertTrue(jobs.contains(name), "no Spark job named '" + name + "' in the UI: " + jobs);
+        }
 
         Path parts = dir.resolve("parts");
         assertEquals(0, TrainFixtures.vcaps(concat(common, "--output", parts.toString(), "--epochs", "1.5")).exit());
