@@ -107,6 +107,23 @@ public final class VcnModel {
     }
 
     /**
+     * This model drawing from entity priors fitted to single-label {@code images} [N, H*W*C] and their
+     * {@code labels}, encoded 500 at a time.
+     */
+    public VcnModel withPriorsFittedTo(INDArray images, int[] labels) {
+        EntityPriors.Moments moments = new EntityPriors.Moments(entities(), latentDim());
+        for (int from = 0; from < labels.length; from += 500) {
+            int to = Math.min(labels.length, from + 500);
+            int[][] present = new int[to - from][];
+            for (int i = 0; i < present.length; i++) {
+                present[i] = new int[] {labels[from + i]};
+            }
+            addPriorMoments(images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), present, moments);
+        }
+        return withPriors(moments.fit());
+    }
+
+    /**
      * {@code count} images of the entity set {@code entities}: for k in the set, z_k = m_k + t L_k eps from the
      * fitted {@link EntityPriors} when the model has them, else z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
      * derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large synthesis gives the

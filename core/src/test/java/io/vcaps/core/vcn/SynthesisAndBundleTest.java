@@ -100,13 +100,7 @@ class SynthesisAndBundleTest {
     }
 
     private static VcnModel withFittedPriors() {
-        int[][] present = new int[labels.length][];
-        for (int b = 0; b < present.length; b++) {
-            present[b] = new int[] {labels[b]};
-        }
-        EntityPriors.Moments moments = model.addPriorMoments(images, present,
-                new EntityPriors.Moments(model.entities(), model.latentDim()));
-        return model.withPriors(moments.fit());
+        return model.withPriorsFittedTo(images, labels);
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.vcaps.jobs.report;
 
 import io.vcaps.core.quality.IndependentClassifier;
 import io.vcaps.core.quality.SynthesisQuality;
-import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
@@ -15,7 +14,6 @@ import org.apache.spark.sql.functions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,19 +73,8 @@ public final class QualityMeasures {
     public static VcnModel withFittedPriors(SparkSession spark, String dataset, VcnModel model, int trainImages,
             long seed) {
         Split train = read(spark, dataset, DatasetSchema.TRAIN, model, trainImages, seed);
-        EntityPriors.Moments moments = new EntityPriors.Moments(model.entities(), model.latentDim());
-        long n = train.images.size(0);
-        for (long from = 0; from < n; from += 500) {
-            int to = (int) Math.min(n, from + 500);
-            int[][] present = new int[to - (int) from][];
-            for (int i = 0; i < present.length; i++) {
-                present[i] = new int[] {train.labels[(int) from + i]};
-            }
-            model.addPriorMoments(train.images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), present,
-                    moments);
-        }
-        LOG.info("quality: fitted the entity priors to {} train images", n);
-        return model.withPriors(moments.fit());
+        LOG.info("quality: fitting the entity priors to {} train images", train.labels.length);
+        return model.withPriorsFittedTo(train.images, train.labels);
     }
 
     private static Split read(SparkSession spark, String dataset, String split, VcnModel model, int limit, long seed) {

@@ -4,7 +4,6 @@ import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.data.SyntheticDigits;
-import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.TrainingStep;
 import io.vcaps.core.vcn.VcnModel;
@@ -90,15 +89,7 @@ public final class TrainedFixture {
             }
         }
         // As vcaps train does after its last round: the bundle's samples come from the fitted entity priors.
-        EntityPriors.Moments moments = new EntityPriors.Moments(model.entities(), model.latentDim());
-        for (int start = 0; start < TRAIN; start += BATCH) {
-            int[][] present = new int[BATCH][];
-            for (int b = 0; b < BATCH; b++) {
-                present[b] = new int[] {digits.labels()[start + b]};
-            }
-            model.addPriorMoments(images(digits, start, BATCH), present, moments);
-        }
-        return model.withPriors(moments.fit());
+        return model.withPriorsFittedTo(images(digits, 0, TRAIN), digits.labels());
     }
 
     /** Images [n, 784] in [0, 1] of {@code digits} from {@code start}. */
