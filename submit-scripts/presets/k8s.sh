@@ -7,9 +7,10 @@
 #       --spark spark.jars.packages=org.apache.hadoop:hadoop-aws:3.3.4 \
 #       --spark spark.files=conf/mnist-small.conf --conf mnist-small.conf
 #
-# Needs a Spark 3.5 distribution built for Scala 2.12 (SPARK_HOME: the project's own jars have no Kubernetes
-# client), an image with the same Spark on Java 17 (apache/spark:3.5.x-scala2.12-java17-ubuntu, or one built
-# FROM it with the application jar inside: docs/OPERATIONS.md), and a service account that may create pods.
+# Needs a Spark distribution of the jar's line, 3.5 / Scala 2.12 or (-Pspark4) 4.x / Scala 2.13 (SPARK_HOME:
+# the project's own jars have no Kubernetes client), an image with the same Spark on Java 17
+# (apache/spark:3.5.x-scala2.12-java17-ubuntu, a 4.x one for a -Pspark4 jar, or one built FROM it with the
+# application jar inside: docs/OPERATIONS.md), and a service account that may create pods.
 # Environment (defaults in brackets; the launcher options win):
 #   VCAPS_MASTER            [k8s://https://kubernetes.default.svc:443, the API server seen from inside a pod]
 #   VCAPS_K8S_IMAGE         the container image of driver and executors (required)
@@ -23,8 +24,8 @@
 # The driver pod downloads spark.files into its working directory: ship a job's --conf FILE with
 # --spark spark.files=FILE and name it by its base name. The launcher adds the Java 17 flags to
 # spark.driver/executor.extraJavaOptions.
-need SPARK_HOME "a Spark 3.5.x distribution (Scala 2.12) with Kubernetes support"
-need VCAPS_K8S_IMAGE "the container image for the driver and executor pods (Spark 3.5, Scala 2.12, Java 17)"
+need SPARK_HOME "a Spark distribution of the jar's line (3.5 / Scala 2.12, or 4.x for -Pspark4) with Kubernetes"
+need VCAPS_K8S_IMAGE "the container image for the driver and executor pods (the jar's Spark line, Java 17)"
 case "$app_jar" in
   local:*|*://*) ;;
   *) need VCAPS_K8S_UPLOAD_PATH "where to upload the application jar $app_jar (s3a://bucket/dir), or set VCAPS_JAR=local:///path/in/image/vcaps-app.jar" ;;

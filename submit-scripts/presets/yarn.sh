@@ -6,8 +6,9 @@
 #     submit-scripts/vcaps --preset yarn train --data hdfs:///vcaps/mnist --output hdfs:///vcaps/runs/m1 \
 #       --spark spark.files=conf/mnist-small.conf --conf mnist-small.conf
 #
-# Needs a Spark 3.5 distribution built for Scala 2.12 (SPARK_HOME: the project's own jars have no YARN client)
-# and HADOOP_CONF_DIR or YARN_CONF_DIR (how spark-submit finds the ResourceManager and HDFS).
+# Needs a Spark distribution of the jar's line, 3.5 / Scala 2.12 or (-Pspark4) 4.x / Scala 2.13 (SPARK_HOME:
+# the project's own jars have no YARN client) and HADOOP_CONF_DIR or YARN_CONF_DIR (how spark-submit finds the
+# ResourceManager and HDFS).
 # Environment (defaults in brackets; the launcher options win):
 #   VCAPS_DEPLOY_MODE       [cluster] the driver in a YARN container; client: on this machine, progress here
 #   VCAPS_YARN_QUEUE        [default] the YARN queue
@@ -19,7 +20,7 @@
 # In cluster mode the driver runs elsewhere: a job's --conf FILE must travel with it (--spark spark.files=FILE,
 # then --conf BASENAME: YARN puts shipped files in the container's working directory).
 # The launcher adds the Java 17 flags to spark.driver/executor.extraJavaOptions.
-need SPARK_HOME "a Spark 3.5.x distribution (Scala 2.12) with YARN support"
+need SPARK_HOME "a Spark distribution of the jar's line (3.5 / Scala 2.12, or 4.x for -Pspark4) with YARN"
 if [ -z "${HADOOP_CONF_DIR:-}" ] && [ -z "${YARN_CONF_DIR:-}" ]; then
   need HADOOP_CONF_DIR "the Hadoop client configuration (core-site.xml, yarn-site.xml); or set YARN_CONF_DIR"
 fi

@@ -1,6 +1,7 @@
 package io.vcaps.etl;
 
 import io.vcaps.dataset.DatasetSchema;
+import io.vcaps.spark.InternalRows;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
@@ -35,10 +36,7 @@ public final class DatasetWriter {
                     return outcome instanceof ImageRecord;
                 })
                 .map(outcome -> toInternalRow((ImageRecord) outcome));
-        // Internal rows, not Rows: the Row encoder would convert each row once more and, on its first use in a
-        // JVM, initialise Scala runtime reflection (about 1,400 classes, seconds of a short job). The method is
-        // package-private in Scala (so public to Java) and stable across Spark 3 releases.
-        spark.internalCreateDataFrame(images.rdd(), DatasetSchema.IMAGES, false)
+        InternalRows.dataFrame(spark, images.rdd(), DatasetSchema.IMAGES)
                 .write()
                 .mode(SaveMode.ErrorIfExists)
                 // Pixels and ids are all different: a dictionary only costs time before Parquet gives up on it.

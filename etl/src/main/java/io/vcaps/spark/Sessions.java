@@ -28,6 +28,7 @@ public final class Sessions {
         if (active != null) {
             return active;
         }
+        SparkLine.requireRunning();
         quietLogging();
         SparkConf given = new SparkConf();
         SparkSession.Builder builder = SparkSession.builder().appName(appName);

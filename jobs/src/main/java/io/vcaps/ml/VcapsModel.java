@@ -4,6 +4,7 @@ import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.etl.EtlRequest;
 import io.vcaps.etl.ImageDecoder;
+import io.vcaps.spark.SparkLine;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkContext;
@@ -80,6 +81,8 @@ public final class VcapsModel extends Model<VcapsModel> implements MLWritable {
     }
 
     private VcapsModel(String uid, byte[] bundleBytes, String bundleId, ImageShape shape, List<String> entityNames) {
+        // From a shell or a notebook nothing else checks that this jar is the cluster's Spark line.
+        SparkLine.requireRunning();
         this.uid = uid;
         this.bundleBytes = bundleBytes;
         this.bundleId = bundleId;

@@ -69,7 +69,7 @@ final class StandaloneCluster {
                 "--memory", memory, "--work-dir", cluster.workDir.toAbsolutePath().toString()));
         Map<String, String> workerEnvironment = new java.util.HashMap<>(LOOPBACK);
         workerEnvironment.put("SPARK_HOME", sparkHome.toAbsolutePath().toString());
-        workerEnvironment.put("SPARK_SCALA_VERSION", "2.12");
+        workerEnvironment.put("SPARK_SCALA_VERSION", scalaBinaryVersion());
         // Executors spill and fetch under here rather than /tmp, and it goes with the rest of the test's files.
         workerEnvironment.put("SPARK_LOCAL_DIRS", dir.resolve("local").toAbsolutePath().toString());
         // The executors the worker starts run this JVM's Java.
@@ -77,6 +77,12 @@ final class StandaloneCluster {
         cluster.workerProcess = processes.start(worker, workerEnvironment, cluster.workerLog);
         awaitLine(cluster.workerProcess, cluster.workerLog, "Successfully registered with master");
         return cluster;
+    }
+
+    /** The Scala line Spark was built for ({@code 2.12} or {@code 2.13}), which the worker's launcher asks for. */
+    private static String scalaBinaryVersion() {
+        String full = scala.util.Properties.versionNumberString();
+        return full.substring(0, full.lastIndexOf('.'));
     }
 
     String masterUrl() {

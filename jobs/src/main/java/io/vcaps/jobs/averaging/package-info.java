@@ -15,6 +15,8 @@
  * and Adam state to within 1e-6. One difference is deliberate: DL4J's workers rebuild the network from
  * {@code configuration.clone()}, which does not copy the iteration count, so every DL4J round restarts Adam's bias
  * correction; we carry the averaged iteration counts into the workers, so that one worker averaging every step is
- * exactly local training. May import {@code io.vcaps.spark}; not core, not {@code jobs.train}.
+ * exactly local training ({@code ParameterAveragingAlgorithmTest} checks every round against the algorithm written
+ * out, on both Spark lines; the DL4J comparison needs dl4j-spark, which exists for Spark 3 alone). May import
+ * {@code io.vcaps.spark}; not core, not {@code jobs.train}.
  */
 package io.vcaps.jobs.averaging;
