@@ -70,6 +70,10 @@ public final class Sessions {
                 || System.getProperty("log4j.configurationFile") != null) {
             return;
         }
+        // Spark initialises its logging on the first log call of any of its classes, and Spark 4 does so again
+        // after spark-submit hands over to the job: it puts its own defaults back over ours then. Initialised
+        // here first (silently), it leaves ours alone.
+        org.apache.spark.util.Utils$.MODULE$.initializeLogIfNecessary(false, true);
         try {
             if (!(LogManager.getContext(false) instanceof LoggerContext context)) {
                 return;
