@@ -16,26 +16,32 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * RUN_DIR of {@code vcaps train} on any Hadoop filesystem: {@code model.zip}, {@code eval.json},
- * {@code metrics.jsonl} and {@code checkpoints/round-NNNNNNNN/} ({@code model.zip} + {@code progress.json}). Every
- * file is written under a hidden temporary name and renamed into place; a checkpoint directory is renamed into
- * place whole, and one without its {@code progress.json} is never taken as the latest.
+ * RUN_DIR of {@code vcaps train} on any Hadoop filesystem: {@code model.zip} (the last model), {@code best.zip}
+ * (the most accurate), {@code eval.json}, {@code metrics.jsonl} and {@code checkpoints/round-NNNNNNNN/}
+ * ({@code model.zip} + {@code progress.json}) with {@code checkpoints/best-round-NNNNNNNN.zip}, the best model a
+ * checkpoint's progress names. Every file is written under a hidden temporary name and renamed into place; a
+ * checkpoint directory is renamed into place whole, and one without its {@code progress.json} is never taken as the
+ * latest.
  */
 public final class RunDirectory {
 
     public static final String MODEL = "model.zip";
+    public static final String BEST = "best.zip";
     public static final String EVAL = "eval.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String CHECKPOINTS = "checkpoints";
     static final String PROGRESS = "progress.json";
     private static final Pattern CHECKPOINT = Pattern.compile("round-(\\d+)");
+    private static final Pattern BEST_STATE = Pattern.compile("best-round-(\\d+)\\.zip");
     static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -122,6 +128,29 @@ public final class RunDirectory {
         }
     }
 
+    private Path bestState(long round) {
+        return new Path(file(CHECKPOINTS), String.format("best-round-%08d.zip", round));
+    }
+
+    /** Whether the best model of {@code round} is kept for checkpoints. */
+    public boolean hasBestState(long round) throws IOException {
+        return fs.exists(bestState(round));
+    }
+
+    /** Keeps {@code model}, the best of {@code round}, for the checkpoints that name it as their best. */
+    public void writeBestState(VcnModel model, long round) throws IOException {
+        fs.mkdirs(file(CHECKPOINTS));
+        writeFile(bestState(round), out -> ModelBundle.write(model, out));
+    }
+
+    /** The best model of {@code round} that a checkpoint names. */
+    public VcnModel readBestState(long round) throws IOException {
+        Path file = bestState(round);
+        try (InputStream in = fs.open(file)) {
+            return ModelBundle.read(in, file.toString());
+        }
+    }
+
     /** Writes a checkpoint atomically and drops all but the newest {@code keep}. */
     public Path writeCheckpoint(VcnModel model, Checkpoint progress, int keep) throws IOException {
         Path dir = file(CHECKPOINTS);
@@ -142,7 +171,28 @@ public final class RunDirectory {
         for (int i = 0; i < all.size() - keep; i++) {
             fs.delete(all.get(i), true);
         }
+        dropUnnamedBestStates();
         return target;
+    }
+
+    /** Deletes the best models no kept checkpoint names; keeps them all when a progress.json does not read. */
+    private void dropUnnamedBestStates() throws IOException {
+        Set<Path> named = new HashSet<>();
+        for (Path checkpoint : checkpoints()) {
+            try {
+                Best best = readProgress(checkpoint).best();
+                if (best != null) {
+                    named.add(fs.makeQualified(bestState(best.round())));
+                }
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+        }
+        for (FileStatus s : fs.listStatus(file(CHECKPOINTS), p -> BEST_STATE.matcher(p.getName()).matches())) {
+            if (!named.contains(fs.makeQualified(s.getPath()))) {
+                fs.delete(s.getPath(), false);
+            }
+        }
     }
 
     /** Writes {@code eval.json}. */
@@ -157,8 +207,11 @@ public final class RunDirectory {
 
     /** Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place. */
     public void writeAtomically(String name, Writer writer) throws IOException {
-        Path target = file(name);
-        Path staging = file("." + name + ".tmp-" + UUID.randomUUID());
+        writeFile(file(name), writer);
+    }
+
+    private void writeFile(Path target, Writer writer) throws IOException {
+        Path staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         HadoopFiles.writeIntoPlace(fs, staging, target, file -> {
             try (OutputStream out = fs.create(file, true)) {
                 writer.write(out);
