@@ -6,6 +6,7 @@ import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -13,7 +14,6 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * ({@code model.zip} + {@code progress.json}) with {@code checkpoints/best-round-NNNNNNNN.zip}, the best model a
  * checkpoint's progress names. Every file is written under a hidden temporary name and renamed into place; a
  * checkpoint directory is renamed into place whole, and one without its {@code progress.json} is never taken as the
- * latest.
+ * latest. On an object store ({@link ObjectStores}) each file is written straight to its key instead, and a
+ * checkpoint's {@code progress.json} last.
  */
 public final class RunDirectory {
 
@@ -47,10 +48,12 @@ public final class RunDirectory {
 
     private final FileSystem fs;
     private final Path root;
+    private final boolean inPlace;
 
-    private RunDirectory(FileSystem fs, Path root) {
+    private RunDirectory(FileSystem fs, Path root, boolean inPlace) {
         this.fs = fs;
         this.root = root;
+        this.inPlace = inPlace;
     }
 
     /**
@@ -71,7 +74,7 @@ public final class RunDirectory {
             }
         }
         fs.mkdirs(root);
-        return new RunDirectory(fs, root);
+        return new RunDirectory(fs, root, ObjectStores.writesInPlace(conf, root));
     }
 
     public Path root() {
@@ -158,14 +161,12 @@ public final class RunDirectory {
         String name = String.format("round-%08d", progress.rounds());
         Path target = new Path(dir, name);
         Path staging = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
-        HadoopFiles.writeIntoPlace(fs, staging, target, folder -> {
+        HadoopFiles.writeIntoPlace(fs, inPlace, staging, target, folder -> {
             fs.mkdirs(folder);
-            try (OutputStream out = fs.create(new Path(folder, MODEL), true)) {
-                ModelBundle.write(model, out);
-            }
-            try (OutputStream out = fs.create(new Path(folder, PROGRESS), true)) {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress);
-            }
+            HadoopFiles.create(fs, new Path(folder, MODEL), out -> ModelBundle.write(model, out));
+            // Last: written in place on an object store, a checkpoint without it is never taken as the newest.
+            HadoopFiles.create(fs, new Path(folder, PROGRESS),
+                    out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress));
         });
         List<Path> all = checkpoints();
         for (int i = 0; i < all.size() - keep; i++) {
@@ -205,23 +206,16 @@ public final class RunDirectory {
         return JSON.readValue(HadoopFiles.read(conf, new Path(root, EVAL)), FinalEvaluation.class);
     }
 
-    /** Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place. */
-    public void writeAtomically(String name, Writer writer) throws IOException {
+    /**
+     * Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place; on an object
+     * store straight to its key, where a PUT replaces an object whole.
+     */
+    public void writeAtomically(String name, HadoopFiles.StreamWriter writer) throws IOException {
         writeFile(file(name), writer);
     }
 
-    private void writeFile(Path target, Writer writer) throws IOException {
+    private void writeFile(Path target, HadoopFiles.StreamWriter writer) throws IOException {
         Path staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        HadoopFiles.writeIntoPlace(fs, staging, target, file -> {
-            try (OutputStream out = fs.create(file, true)) {
-                writer.write(out);
-            }
-        });
-    }
-
-    /** Writes to a stream. */
-    @FunctionalInterface
-    public interface Writer {
-        void write(OutputStream out) throws IOException;
+        HadoopFiles.writeIntoPlace(fs, inPlace, staging, target, file -> HadoopFiles.create(fs, file, writer));
     }
 }

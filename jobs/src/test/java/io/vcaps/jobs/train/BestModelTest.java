@@ -134,7 +134,8 @@ class BestModelTest {
             Path output = dir.resolve("refused-" + Math.abs(line.hashCode()));
             TrainFixtures.Run run = train(conf, output, "1");
             assertEquals(1, run.exit(), line);
-            assertTrue(run.err().contains("vcaps.training.early-stopping.patience"), line + ": " + run.err());
+            assertTrue(run.err().contains("early-stopping.patience") && run.err().contains("vcaps.training"),
+                    line + ": " + run.err());
             assertFalse(Files.exists(output.resolve("model.zip")));
         }
     }
