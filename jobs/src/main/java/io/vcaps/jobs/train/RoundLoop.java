@@ -194,7 +194,8 @@ final class RoundLoop {
             }
             EntityPriors priors = fitPriors(shards, current, "the entity priors");
             EntityPriors bestPriors = priors;
-            if (best.state() != state) {
+            // A best of this round holds this round's state, so its priors are the last model's.
+            if (best.best().round() != rounds) {
                 Broadcast<TrainingState> b = averaging.broadcast(best.state());
                 try {
                     bestPriors = fitPriors(shards, b, "the entity priors of the best model (round "
