@@ -11,21 +11,26 @@ import java.util.UUID;
  * An output directory that appears complete or not at all. A job writes into {@link #staging()}, a
  * hidden sibling of the output, and {@link #commit()} renames it into place through Hadoop's
  * FileSystem API, so it works for any Hadoop URI. Closing without a commit deletes the staging
- * directory. How atomic the rename is depends on the filesystem (HDFS and local: atomic; object
- * stores copy).
+ * directory. The rename is atomic on HDFS and local disks. On an object store ({@link ObjectStores})
+ * it would be a copy of every object, so there the job writes in place: {@link #staging()} is the
+ * output itself, an existing one is deleted first in overwrite mode, and closing without a commit
+ * deletes what the job wrote. Spark's cloud committers then make the Parquet files appear at job
+ * commit (docs/OPERATIONS.md, "Object stores").
  */
 public final class CommittedOutput implements AutoCloseable {
     private final FileSystem fs;
     private final Path target;
     private final Path staging;
     private final OutputMode mode;
+    private final boolean inPlace;
     private boolean committed;
 
-    private CommittedOutput(FileSystem fs, Path target, Path staging, OutputMode mode) {
+    private CommittedOutput(FileSystem fs, Path target, Path staging, OutputMode mode, boolean inPlace) {
         this.fs = fs;
         this.target = target;
         this.staging = staging;
         this.mode = mode;
+        this.inPlace = inPlace;
     }
 
     /**
@@ -42,7 +47,11 @@ public final class CommittedOutput implements AutoCloseable {
         if (mode != OutputMode.OVERWRITE && fs.exists(target)) {
             throw new JobFailure("output already exists: " + target + " (use --mode overwrite to replace it)");
         }
-        return new CommittedOutput(fs, target, sibling(target, "staging"), mode);
+        if (ObjectStores.writesInPlace(conf, target)) {
+            fs.delete(target, true);
+            return new CommittedOutput(fs, target, target, mode, true);
+        }
+        return new CommittedOutput(fs, target, sibling(target, "staging"), mode, false);
     }
 
     private static Path sibling(Path target, String purpose) {
@@ -55,7 +64,7 @@ public final class CommittedOutput implements AutoCloseable {
         return target;
     }
 
-    /** Where the job writes; it does not exist until the job creates it. */
+    /** Where the job writes (the output itself on an object store); it does not exist until the job creates it. */
     public Path staging() {
         return staging;
     }
@@ -72,6 +81,10 @@ public final class CommittedOutput implements AutoCloseable {
         }
         if (!fs.exists(staging)) {
             throw new IllegalStateException("nothing was written to " + staging);
+        }
+        if (inPlace) {
+            committed = true;
+            return;
         }
         Path previous = null;
         if (fs.exists(target)) {
@@ -96,7 +109,7 @@ public final class CommittedOutput implements AutoCloseable {
         }
     }
 
-    /** Deletes the staging directory unless the output was committed. */
+    /** Deletes the staging directory (in place: the output) unless the output was committed. */
     @Override
     public void close() throws IOException {
         if (!committed) {

@@ -2,11 +2,13 @@ package io.vcaps.spark;
 
 import org.apache.commons.io.IOUtils;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -20,7 +22,8 @@ import java.util.List;
 /**
  * The one helper for files on any Hadoop file system: small files read and written whole, the files a job writes
  * beside its Parquet rows (reports, pictures), reading those rows back while they are still in the hidden staging
- * folder, and renaming a file or folder written under a hidden name into place.
+ * folder, and renaming a file or folder written under a hidden name into place (or, on object stores, writing it
+ * in place: {@link ObjectStores}).
  */
 public final class HadoopFiles {
     private HadoopFiles() {
@@ -41,7 +44,10 @@ public final class HadoopFiles {
     }
 
     public static boolean isDirectory(Configuration conf, Path path) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
+        return isDirectory(path.getFileSystem(conf), path);
+    }
+
+    private static boolean isDirectory(FileSystem fs, Path path) throws IOException {
         return fs.exists(path) && fs.getFileStatus(path).isDirectory();
     }
 
@@ -58,13 +64,56 @@ public final class HadoopFiles {
         void write(Path staging) throws IOException;
     }
 
+    /** Writes a file's bytes to a stream. */
+    @FunctionalInterface
+    public interface StreamWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Creates or replaces {@code file} with what {@code writer} writes. When the writer fails, the upload of an
+     * object store that can abort one is aborted (the previous object stays), and otherwise the part written is
+     * deleted: closing the stream would publish it.
+     */
+    public static void create(FileSystem fs, Path file, StreamWriter writer) throws IOException {
+        FSDataOutputStream out = fs.create(file, true);
+        try {
+            writer.write(out);
+        } catch (IOException | RuntimeException e) {
+            if (out.hasCapability(StreamCapabilities.ABORTABLE_STREAM)) {
+                out.abort();
+            } else {
+                out.close();
+                fs.delete(file, false);
+            }
+            throw e;
+        }
+        out.close();
+    }
+
     /**
      * Writes {@code staging} (a hidden name beside {@code target}, file or folder) and renames it to {@code target},
      * replacing what is there, so that readers see the old or the new, never a torn write; {@code staging} is gone
-     * afterwards whether or not the write succeeded.
+     * afterwards whether or not the write succeeded. {@code inPlace} (an object store, {@link ObjectStores}): the
+     * writer writes {@code target} itself, an old folder there deleted first and a half-written one afterwards; a
+     * file is as whole as {@link #create} makes it.
      */
-    public static void writeIntoPlace(FileSystem fs, Path staging, Path target, StagingWriter writer)
-            throws IOException {
+    public static void writeIntoPlace(FileSystem fs, boolean inPlace, Path staging, Path target,
+            StagingWriter writer) throws IOException {
+        if (inPlace) {
+            if (isDirectory(fs, target)) {
+                fs.delete(target, true);
+            }
+            try {
+                writer.write(target);
+            } catch (IOException | RuntimeException e) {
+                if (isDirectory(fs, target)) {
+                    fs.delete(target, true);
+                }
+                throw e;
+            }
+            return;
+        }
         try {
             writer.write(staging);
             if (fs.exists(target)) {

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,6 +75,61 @@ class CommittedOutputTest {
         assertEquals("new", Files.readString(dir.resolve("data/new")));
         try (var entries = Files.list(dir)) {
             assertEquals(1, entries.count(), "the previous output is deleted");
+        }
+    }
+
+    @Test
+    void objectStoresAreWrittenInPlaceAndOthersStaged() {
+        assertTrue(ObjectStores.writesInPlace(conf, new org.apache.hadoop.fs.Path("s3a://bucket/runs/x")));
+        assertTrue(ObjectStores.writesInPlace(conf, new org.apache.hadoop.fs.Path("gs://bucket/x")));
+        assertFalse(ObjectStores.writesInPlace(conf, new org.apache.hadoop.fs.Path("hdfs://nn:8020/x")));
+        assertFalse(ObjectStores.writesInPlace(conf, new org.apache.hadoop.fs.Path("file:/tmp/x")));
+        Configuration own = new Configuration(conf);
+        own.set(ObjectStores.SCHEMES, " file , hdfs ");
+        assertTrue(ObjectStores.writesInPlace(own, new org.apache.hadoop.fs.Path("hdfs://nn:8020/x")));
+        assertFalse(ObjectStores.writesInPlace(own, new org.apache.hadoop.fs.Path("s3a://bucket/x")));
+    }
+
+    @Test
+    void inPlaceTheOutputIsWrittenWhereItGoesAndRemovedWhenNotCommitted() throws Exception {
+        Configuration inPlace = new Configuration(conf);
+        inPlace.set(ObjectStores.SCHEMES, "file");
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/old"), "old");
+        try (CommittedOutput output = CommittedOutput.begin(inPlace, dir.resolve("data").toString(),
+                OutputMode.OVERWRITE)) {
+            assertEquals(output.target(), output.staging(), "no staging folder to copy from");
+            assertFalse(Files.exists(dir.resolve("data")), "overwriting in place deletes the old output first");
+            write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "new"), "new");
+            output.commit();
+        }
+        assertEquals("new", Files.readString(dir.resolve("data/new")));
+        try (CommittedOutput output = CommittedOutput.begin(inPlace, dir.resolve("half").toString(),
+                OutputMode.ERROR)) {
+            write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "part-0"), "half");
+        }
+        try (var entries = Files.list(dir)) {
+            assertEquals(List.of("data"), entries.map(p -> p.getFileName().toString()).toList(),
+                    "the uncommitted output is deleted");
+        }
+    }
+
+    @Test
+    void aWriterThatFailsLeavesNoFileBehind() throws Exception {
+        FileSystem fs = FileSystem.getLocal(conf);
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.resolve("model.zip").toUri());
+        for (boolean inPlace : new boolean[] {false, true}) {
+            IOException failure = assertThrows(IOException.class, () -> HadoopFiles.writeIntoPlace(fs, inPlace,
+                    new org.apache.hadoop.fs.Path(dir.resolve(".model.zip.tmp").toUri()), file,
+                    f -> HadoopFiles.create(fs, f, out -> {
+                        out.write("half a model".getBytes(StandardCharsets.UTF_8));
+                        throw new IOException("disk full");
+                    })));
+            assertEquals("disk full", failure.getMessage());
+            try (var entries = Files.list(dir)) {
+                assertEquals(0, entries.filter(p -> !p.getFileName().toString().endsWith(".crc")).count(),
+                        "in place " + inPlace + ": nothing torn is left");
+            }
         }
     }
 

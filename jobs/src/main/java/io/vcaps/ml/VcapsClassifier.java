@@ -15,7 +15,10 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -37,10 +40,11 @@ import static org.apache.spark.sql.functions.col;
  * {@code vcaps train} as a Spark ML {@link Estimator}: {@link #fit} runs the parameter-averaging training of E, G
  * and D over the executors on a DataFrame of single-label vcaps rows ({@code id}, {@code label}, {@code pixels},
  * {@code height}, {@code width}, {@code channels}, and {@code split} train/test, else split by id hash as the ETL
- * splits), keeps the run record (model.zip, eval.json, metrics.jsonl, checkpoints) in {@code runDir}, and returns
- * the trained {@link VcapsModel}.
+ * splits), keeps the run record (model.zip, best.zip, eval.json, metrics.jsonl, checkpoints) in {@code runDir}, and
+ * returns the trained {@link VcapsModel} (the last model, model.zip). Unfitted, it saves and loads as Spark's own
+ * estimators do ({@code DefaultParamsWritable}: its params as JSON metadata), so a {@code Pipeline} holding it does.
  */
-public final class VcapsClassifier extends Estimator<VcapsModel> {
+public final class VcapsClassifier extends Estimator<VcapsModel> implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -84,6 +88,15 @@ public final class VcapsClassifier extends Estimator<VcapsModel> {
     @Override
     public String uid() {
         return uid;
+    }
+
+    /** Reads an estimator saved by {@code write().save(path)}; also what a saved {@code Pipeline} calls. */
+    public static MLReader<VcapsClassifier> read() {
+        return new DefaultParamsReadable<VcapsClassifier>() { }.read();
+    }
+
+    public static VcapsClassifier load(String path) {
+        return read().load(path);
     }
 
     @Override

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.batch.TrainedFixture;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -13,9 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,5 +66,38 @@ class VcapsClassifierTest {
         IllegalArgumentException noLabels = assertThrows(IllegalArgumentException.class,
                 () -> classifier.fit(digits.drop("label")));
         assertTrue(noLabels.getMessage().contains("fit needs the column 'label'"), noLabels.getMessage());
+    }
+
+    @Test
+    void anUnfittedClassifierSavesAndLoadsInAPipeline() throws Exception {
+        VcapsClassifier classifier = new VcapsClassifier().setRunDir("hdfs:///runs/x").setConf("/etc/vcaps.conf")
+                .setEntityNames(new String[] {"cat", "dog"}).setWorkers(3).setEpochs(2.5).setTestFraction(0.25);
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {classifier});
+        String saved = dir.resolve("pipeline").toString();
+        pipeline.write().save(saved);
+
+        PipelineStage[] stages = Pipeline.load(saved).getStages();
+        assertEquals(1, stages.length);
+        VcapsClassifier loaded = (VcapsClassifier) stages[0];
+        assertEquals(classifier.uid(), loaded.uid());
+        assertEquals(params(classifier), params(loaded), "every param, set and default");
+        assertEquals("hdfs:///runs/x", loaded.getOrDefault(loaded.runDir()));
+        assertEquals(List.of("cat", "dog"), List.of(loaded.getEntityNames()));
+        assertEquals(3, (int) loaded.getOrDefault(loaded.workers()));
+        assertEquals(0, (int) loaded.getOrDefault(loaded.averagingFrequency()), "a default stays a default");
+        assertFalse(loaded.isSet(loaded.averagingFrequency()));
+
+        String alone = dir.resolve("estimator").toString();
+        classifier.write().save(alone);
+        assertEquals(params(classifier), params(VcapsClassifier.load(alone)));
+    }
+
+    /** Each param's name with its value as Spark's JSON, set or default. */
+    private static List<String> params(VcapsClassifier c) {
+        return Arrays.stream(c.params()).map(p -> {
+            @SuppressWarnings("unchecked")
+            Param<Object> param = (Param<Object>) p;
+            return param.name() + (c.isSet(param) ? " = " : " defaults to ") + param.jsonEncode(c.getOrDefault(param));
+        }).toList();
     }
 }

@@ -26,13 +26,27 @@ final class FaultChecks {
 
     /** Round-line fields that measure time, which a fault changes; every other field must be equal. */
     private static final List<String> TIMES = List.of("images_per_s", "seconds", "overhead_s", "elapsed_s");
+    /** Round-line fields that count what Spark went through, which a fault changes. */
+    private static final List<String> HEALTH = List.of("task_failures", "task_retries", "executors_lost");
 
     private FaultChecks() {
     }
 
-    /** The same parameters and per-round losses, and a task was lost on the way ({@code log} says so). */
+    /**
+     * The same parameters and per-round losses, and a task was lost on the way ({@code log} says so): the disturbed
+     * run's first round counts a failed task, a retried one and a lost executor, the undisturbed run none in any.
+     */
     static void sameTraining(Path undisturbed, Path disturbed, Path log) throws IOException {
         assertTrue(Processes.tail(log, 10_000).contains("Lost task"), "no task was lost in " + log);
+        for (JsonNode round : roundLines(undisturbed)) {
+            for (String field : HEALTH) {
+                assertEquals(0, round.get(field).asLong(), field + " of the undisturbed run: " + round);
+            }
+        }
+        JsonNode first = roundLines(disturbed).get(0);
+        for (String field : HEALTH) {
+            assertTrue(first.get(field).asLong() >= 1, field + " of the disturbed run's first round: " + first);
+        }
         VcnModel a = read(undisturbed.resolve("model.zip"));
         VcnModel b = read(disturbed.resolve("model.zip"));
         assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector(), "E");
@@ -72,13 +86,23 @@ final class FaultChecks {
     }
 
     private static List<String> rounds(Path run) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<String> out = new ArrayList<>();
+        for (JsonNode node : roundLines(run)) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TIMES);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(HEALTH);
+            out.add(node.toString());
+        }
+        return out;
+    }
+
+    /** The round lines of a run's metrics.jsonl, in order. */
+    private static List<JsonNode> roundLines(Path run) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
             JsonNode node = json.readTree(line);
             if (node.get("type").asText().equals("round")) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TIMES);
-                out.add(node.toString());
+                out.add(node);
             }
         }
         assertFalse(out.isEmpty(), "no round in " + run);

@@ -145,6 +145,7 @@ class StandaloneClusterTest {
 
     private void checkRun(Path run) throws IOException {
         assertTrue(Files.size(run.resolve("model.zip")) > 0, "model.zip is empty");
+        assertTrue(Files.size(run.resolve("best.zip")) > 0, "best.zip is empty");
         JsonNode eval = json.readTree(run.resolve("eval.json").toFile());
         assertTrue(eval.path("accuracy").isNumber(), "eval.json has no accuracy: " + eval);
         double accuracy = eval.get("accuracy").asDouble();

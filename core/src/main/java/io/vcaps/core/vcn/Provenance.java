@@ -1,5 +1,8 @@
 package io.vcaps.core.vcn;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -9,21 +12,37 @@ import java.util.Properties;
 
 /**
  * Where a model came from: the data set (id and counts per split), the seed, the library versions, how many
- * training rounds it has had, and when it was made.
+ * training rounds it has had, when it was made, and which of its run's models it is ({@link Selection}; absent in
+ * bundles that are not a training run's final output, and in those written before vcaps kept the best model).
  */
 public record Provenance(String dataset, Map<String, Long> counts, long seed, Map<String, String> versions,
-        int rounds, String created) implements Serializable {
+        int rounds, String created, @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection)
+        implements Serializable {
+
+    /**
+     * Which model of a training run a bundle is: {@code last} (the run's {@code model.zip}) or {@code best}
+     * ({@code best.zip}), and the run's best by held-out accuracy (round, accuracy on {@code bestExamples} images).
+     */
+    public record Selection(@JsonProperty("model") String model, @JsonProperty("best_round") long bestRound,
+            @JsonProperty("best_accuracy") double bestAccuracy, @JsonProperty("best_examples") long bestExamples)
+            implements Serializable {
+        public static final String LAST = "last", BEST = "best";
+    }
 
     public static Provenance untrained(long seed) {
-        return new Provenance("none", Map.of(), seed, libraryVersions(), 0, java.time.Instant.now().toString());
+        return new Provenance("none", Map.of(), seed, libraryVersions(), 0, java.time.Instant.now().toString(), null);
     }
 
     public Provenance afterRounds(int totalRounds) {
-        return new Provenance(dataset, counts, seed, versions, totalRounds, created);
+        return new Provenance(dataset, counts, seed, versions, totalRounds, created, selection);
     }
 
     public Provenance trainedOn(String datasetId, Map<String, Long> datasetCounts) {
-        return new Provenance(datasetId, Map.copyOf(datasetCounts), seed, versions, rounds, created);
+        return new Provenance(datasetId, Map.copyOf(datasetCounts), seed, versions, rounds, created, selection);
+    }
+
+    public Provenance selected(Selection which) {
+        return new Provenance(dataset, counts, seed, versions, rounds, created, which);
     }
 
     /** vcaps' and DL4J's versions as the build wrote them into {@code versions.properties}, and Java's. */

@@ -321,6 +321,11 @@ public final class RunReport {
             bundle.put("images per split", join(provenance.counts()));
             bundle.put("seed", Long.toString(provenance.seed()));
             bundle.put("training rounds", Integer.toString(provenance.rounds()));
+            if (provenance.selection() != null) {
+                Provenance.Selection best = provenance.selection();
+                bundle.put("best model", String.format(Locale.ROOT, "%s: after round %d, held-out accuracy %.4f on"
+                        + " %d images", RunDirectory.BEST, best.bestRound(), best.bestAccuracy(), best.bestExamples()));
+            }
             bundle.put("versions", join(provenance.versions()));
             bundle.put("created", provenance.created());
         }

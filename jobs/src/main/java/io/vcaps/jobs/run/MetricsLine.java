@@ -16,19 +16,23 @@ public sealed interface MetricsLine {
 
     /** The types of line, as written in {@code type}. */
     String START = "start", ROUND = "round", NON_FINITE = "non_finite", EVAL = "eval", CHECKPOINT = "checkpoint",
-            RETRY = "retry";
+            RETRY = "retry", STOP = "stop";
     /** The fields of round and non-finite lines other than the loss terms. */
     String EPOCH = "epoch", EXAMPLES = "examples", WORKERS = "workers", IMAGES_PER_S = "images_per_s",
             SECONDS = "seconds", OVERHEAD = "overhead_s", LEARNING_RATE_SCALE = "learning_rate_scale",
             ELAPSED = "elapsed_s", NON_FINITE_WORKERS = "non_finite_workers", NON_FINITE_ROUNDS = "non_finite_rounds",
-            ACTION = "action";
+            ACTION = "action", TASK_FAILURES = "task_failures", TASK_RETRIES = "task_retries",
+            EXECUTORS_LOST = "executors_lost";
     /** The fields of the other lines. */
     String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
-            FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error";
+            FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error", REASON = "reason",
+            MESSAGE = "message", BEST_ROUND = "best_round", BEST_ACCURACY = "best_accuracy",
+            BEST_EXAMPLES = "best_examples", WITHOUT_IMPROVEMENT = "evaluations_without_improvement";
 
     /** The {@code type} of each kind of line. */
     Map<Class<? extends MetricsLine>, String> TYPES = Map.of(Start.class, START, Rounds.class, ROUND,
-            NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT, Retry.class, RETRY);
+            NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT, Retry.class, RETRY,
+            Stopped.class, STOP);
 
     default String type() {
         return TYPES.get(getClass());
@@ -55,6 +59,9 @@ public sealed interface MetricsLine {
                     number(node, EPOCH));
             case RETRY -> new Retry(round, node.path(ATTEMPT).asInt(), node.path(ERROR).asText(),
                     number(node, SECONDS));
+            case STOP -> new Stopped(round, node.path(REASON).asText(), node.path(MESSAGE).asText(),
+                    node.hasNonNull(BEST_ROUND) ? new Best(node.path(BEST_ROUND).asLong(), number(node, BEST_ACCURACY),
+                            node.path(BEST_EXAMPLES).asLong()) : null, node.path(WITHOUT_IMPROVEMENT).asInt());
             default -> null;
         };
     }
@@ -115,18 +122,19 @@ public sealed interface MetricsLine {
      * steps (names as the training step reports them, KL terms prefixed {@code kl_}), throughput and time.
      */
     record RoundStats(double epoch, long examples, int workers, Map<String, Double> losses, double imagesPerSecond,
-                      double seconds, double overheadSeconds, double learningRateScale) {
+                      double seconds, double overheadSeconds, double learningRateScale, SparkHealth health) {
         /** Fields of a round's line that are not loss terms. */
         private static final List<String> NOT_LOSSES = List.of("type", "round", EPOCH, EXAMPLES, WORKERS,
                 IMAGES_PER_S, SECONDS, OVERHEAD, ELAPSED, LEARNING_RATE_SCALE, NON_FINITE_WORKERS, NON_FINITE_ROUNDS,
-                ACTION);
+                ACTION, TASK_FAILURES, TASK_RETRIES, EXECUTORS_LOST);
 
-        /** The fields of a round's line, losses after the counts and before the times. */
+        /** The fields of a round's line, losses after the counts and before the times and Spark's health. */
         Map<String, Object> fields() {
             Map<String, Object> f = ordered(EPOCH, epoch, EXAMPLES, examples, WORKERS, workers);
             f.putAll(losses);
             f.putAll(ordered(IMAGES_PER_S, imagesPerSecond, SECONDS, seconds, OVERHEAD, overheadSeconds,
-                    LEARNING_RATE_SCALE, learningRateScale));
+                    LEARNING_RATE_SCALE, learningRateScale, TASK_FAILURES, health.taskFailures(), TASK_RETRIES,
+                    health.taskRetries(), EXECUTORS_LOST, health.executorsLost()));
             return f;
         }
 
@@ -140,7 +148,27 @@ public sealed interface MetricsLine {
             }
             return new RoundStats(number(node, EPOCH), node.path(EXAMPLES).asLong(), node.path(WORKERS).asInt(),
                     losses, number(node, IMAGES_PER_S), number(node, SECONDS), number(node, OVERHEAD),
-                    number(node, LEARNING_RATE_SCALE));
+                    number(node, LEARNING_RATE_SCALE), new SparkHealth(node.path(TASK_FAILURES).asLong(),
+                    node.path(TASK_RETRIES).asLong(), node.path(EXECUTORS_LOST).asLong()));
+        }
+    }
+
+    /**
+     * What Spark went through in one round, all its attempts together: tasks that failed (killed tasks of a failed
+     * job not counted), task attempts after the first (Spark's own retries), and executors removed since the
+     * previous round's line (an executor lost between rounds is counted in the next).
+     */
+    record SparkHealth(long taskFailures, long taskRetries, long executorsLost) {
+        /** Nothing went wrong. */
+        public static final SparkHealth NONE = new SparkHealth(0, 0, 0);
+
+        public SparkHealth plus(SparkHealth o) {
+            return new SparkHealth(taskFailures + o.taskFailures, taskRetries + o.taskRetries,
+                    executorsLost + o.executorsLost);
+        }
+
+        public boolean isClean() {
+            return taskFailures == 0 && taskRetries == 0 && executorsLost == 0;
         }
     }
 
@@ -196,6 +224,23 @@ public sealed interface MetricsLine {
         @Override
         public Map<String, Object> fields() {
             return ordered(ATTEMPT, attempt, ERROR, error, SECONDS, seconds);
+        }
+    }
+
+    /**
+     * The run stopped before its epochs were done: {@code reason} is {@code early-stopping} (the held-out accuracy
+     * did not improve for {@code training.early-stopping.patience} evaluations) or {@code time-budget}; the final
+     * outputs follow as at a normal end.
+     */
+    record Stopped(long round, String reason, String message, Best best, int evaluationsWithoutImprovement)
+            implements MetricsLine {
+        public static final String EARLY_STOPPING = "early-stopping", TIME_BUDGET = "time-budget";
+
+        @Override
+        public Map<String, Object> fields() {
+            return ordered(REASON, reason, MESSAGE, message, BEST_ROUND, best == null ? null : best.round(),
+                    BEST_ACCURACY, best == null ? null : best.accuracy(), BEST_EXAMPLES,
+                    best == null ? null : best.examples(), WITHOUT_IMPROVEMENT, evaluationsWithoutImprovement);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -13,38 +14,46 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * RUN_DIR of {@code vcaps train} on any Hadoop filesystem: {@code model.zip}, {@code eval.json},
- * {@code metrics.jsonl} and {@code checkpoints/round-NNNNNNNN/} ({@code model.zip} + {@code progress.json}). Every
- * file is written under a hidden temporary name and renamed into place; a checkpoint directory is renamed into
- * place whole, and one without its {@code progress.json} is never taken as the latest.
+ * RUN_DIR of {@code vcaps train} on any Hadoop filesystem: {@code model.zip} (the last model), {@code best.zip}
+ * (the most accurate), {@code eval.json}, {@code metrics.jsonl} and {@code checkpoints/round-NNNNNNNN/}
+ * ({@code model.zip} + {@code progress.json}) with {@code checkpoints/best-round-NNNNNNNN.zip}, the best model a
+ * checkpoint's progress names. Every file is written under a hidden temporary name and renamed into place; a
+ * checkpoint directory is renamed into place whole, and one without its {@code progress.json} is never taken as the
+ * latest. On an object store ({@link ObjectStores}) each file is written straight to its key instead, and a
+ * checkpoint's {@code progress.json} last.
  */
 public final class RunDirectory {
 
     public static final String MODEL = "model.zip";
+    public static final String BEST = "best.zip";
     public static final String EVAL = "eval.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String CHECKPOINTS = "checkpoints";
     static final String PROGRESS = "progress.json";
     private static final Pattern CHECKPOINT = Pattern.compile("round-(\\d+)");
+    private static final Pattern BEST_STATE = Pattern.compile("best-round-(\\d+)\\.zip");
     static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final FileSystem fs;
     private final Path root;
+    private final boolean inPlace;
 
-    private RunDirectory(FileSystem fs, Path root) {
+    private RunDirectory(FileSystem fs, Path root, boolean inPlace) {
         this.fs = fs;
         this.root = root;
+        this.inPlace = inPlace;
     }
 
     /**
@@ -65,7 +74,7 @@ public final class RunDirectory {
             }
         }
         fs.mkdirs(root);
-        return new RunDirectory(fs, root);
+        return new RunDirectory(fs, root, ObjectStores.writesInPlace(conf, root));
     }
 
     public Path root() {
@@ -122,6 +131,29 @@ public final class RunDirectory {
         }
     }
 
+    private Path bestState(long round) {
+        return new Path(file(CHECKPOINTS), String.format("best-round-%08d.zip", round));
+    }
+
+    /** Whether the best model of {@code round} is kept for checkpoints. */
+    public boolean hasBestState(long round) throws IOException {
+        return fs.exists(bestState(round));
+    }
+
+    /** Keeps {@code model}, the best of {@code round}, for the checkpoints that name it as their best. */
+    public void writeBestState(VcnModel model, long round) throws IOException {
+        fs.mkdirs(file(CHECKPOINTS));
+        writeFile(bestState(round), out -> ModelBundle.write(model, out));
+    }
+
+    /** The best model of {@code round} that a checkpoint names. */
+    public VcnModel readBestState(long round) throws IOException {
+        Path file = bestState(round);
+        try (InputStream in = fs.open(file)) {
+            return ModelBundle.read(in, file.toString());
+        }
+    }
+
     /** Writes a checkpoint atomically and drops all but the newest {@code keep}. */
     public Path writeCheckpoint(VcnModel model, Checkpoint progress, int keep) throws IOException {
         Path dir = file(CHECKPOINTS);
@@ -129,20 +161,39 @@ public final class RunDirectory {
         String name = String.format("round-%08d", progress.rounds());
         Path target = new Path(dir, name);
         Path staging = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
-        HadoopFiles.writeIntoPlace(fs, staging, target, folder -> {
+        HadoopFiles.writeIntoPlace(fs, inPlace, staging, target, folder -> {
             fs.mkdirs(folder);
-            try (OutputStream out = fs.create(new Path(folder, MODEL), true)) {
-                ModelBundle.write(model, out);
-            }
-            try (OutputStream out = fs.create(new Path(folder, PROGRESS), true)) {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress);
-            }
+            HadoopFiles.create(fs, new Path(folder, MODEL), out -> ModelBundle.write(model, out));
+            // Last: written in place on an object store, a checkpoint without it is never taken as the newest.
+            HadoopFiles.create(fs, new Path(folder, PROGRESS),
+                    out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress));
         });
         List<Path> all = checkpoints();
         for (int i = 0; i < all.size() - keep; i++) {
             fs.delete(all.get(i), true);
         }
+        dropUnnamedBestStates();
         return target;
+    }
+
+    /** Deletes the best models no kept checkpoint names; keeps them all when a progress.json does not read. */
+    private void dropUnnamedBestStates() throws IOException {
+        Set<Path> named = new HashSet<>();
+        for (Path checkpoint : checkpoints()) {
+            try {
+                Best best = readProgress(checkpoint).best();
+                if (best != null) {
+                    named.add(fs.makeQualified(bestState(best.round())));
+                }
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+        }
+        for (FileStatus s : fs.listStatus(file(CHECKPOINTS), p -> BEST_STATE.matcher(p.getName()).matches())) {
+            if (!named.contains(fs.makeQualified(s.getPath()))) {
+                fs.delete(s.getPath(), false);
+            }
+        }
     }
 
     /** Writes {@code eval.json}. */
@@ -155,20 +206,16 @@ public final class RunDirectory {
         return JSON.readValue(HadoopFiles.read(conf, new Path(root, EVAL)), FinalEvaluation.class);
     }
 
-    /** Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place. */
-    public void writeAtomically(String name, Writer writer) throws IOException {
-        Path target = file(name);
-        Path staging = file("." + name + ".tmp-" + UUID.randomUUID());
-        HadoopFiles.writeIntoPlace(fs, staging, target, file -> {
-            try (OutputStream out = fs.create(file, true)) {
-                writer.write(out);
-            }
-        });
+    /**
+     * Writes {@code name} in RUN_DIR by writing a hidden temporary file and renaming it into place; on an object
+     * store straight to its key, where a PUT replaces an object whole.
+     */
+    public void writeAtomically(String name, HadoopFiles.StreamWriter writer) throws IOException {
+        writeFile(file(name), writer);
     }
 
-    /** Writes to a stream. */
-    @FunctionalInterface
-    public interface Writer {
-        void write(OutputStream out) throws IOException;
+    private void writeFile(Path target, HadoopFiles.StreamWriter writer) throws IOException {
+        Path staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        HadoopFiles.writeIntoPlace(fs, inPlace, staging, target, file -> HadoopFiles.create(fs, file, writer));
     }
 }

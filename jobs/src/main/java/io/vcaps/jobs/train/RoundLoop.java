@@ -3,12 +3,14 @@ package io.vcaps.jobs.train;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.EntityPriors;
+import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.averaging.Network;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Round;
 import io.vcaps.jobs.averaging.TrainingState;
+import io.vcaps.jobs.run.Best;
 import io.vcaps.jobs.run.Checkpoint;
 import io.vcaps.jobs.run.FinalEvaluation;
 import io.vcaps.jobs.run.MetricsLine;
@@ -62,15 +64,22 @@ final class RoundLoop {
     private int nonFinite;
     private TrainingState state;
     private Broadcast<TrainingState> current;
+    private final BestModel best;
+    /** The last round evaluated on the held-out sample (-1: none), and whether it was after the last checkpoint. */
+    private long sampled;
+    private boolean sampledSinceCheckpoint;
 
     private long perRound;
     private long trainExamples;
     private long begin;
 
-    /** A loop that continues from {@code resumed}, or starts afresh when it is null. */
+    /**
+     * A loop that continues from {@code resumed} (with {@code resumedBest}, the model its progress names as the
+     * best, if any), or starts afresh when it is null.
+     */
     RoundLoop(TrainingSettings settings, VcnConfig config, TrainingData data, RunDirectory run, VcnModel master,
-            Checkpoint resumed, ParameterAveraging<Example> averaging, VcnTraining training, PrintStream console,
-            int workers, int frequency) throws IOException {
+            Checkpoint resumed, VcnModel resumedBest, ParameterAveraging<Example> averaging, VcnTraining training,
+            PrintStream console, int workers, int frequency) throws IOException {
         this.settings = settings;
         this.config = config;
         this.data = data;
@@ -89,13 +98,21 @@ final class RoundLoop {
         // A resumed run drops the lines of the rounds it trains again.
         this.metrics = MetricsLog.open(run, resumed == null ? -1 : rounds);
         this.state = TrainingState.capture(masterNetworks, scale);
+        this.best = resumed == null || resumed.best() == null ? new BestModel(null, null, 0)
+                : new BestModel(resumed.best(), TrainingState.capture(VcnTraining.networks(resumedBest), scale),
+                        resumed.evaluationsWithoutImprovement());
+        this.sampled = resumed == null ? -1 : resumed.evaluatedRound();
     }
 
-    /** Trains round after round until the epochs or the time budget are spent, then writes the final outputs. */
+    /**
+     * Trains round after round until the epochs or the time budget are spent, or the held-out accuracy has stopped
+     * improving (early stopping), then writes the final outputs.
+     */
     TrainingRun.Outcome run(boolean resumed) throws IOException {
         JavaRDD<Example> shards = data.shards(workers);
         JavaRDD<Example> sample = data.heldOut(settings.evalExamples()).repartition(workers)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        RoundHealth health = RoundHealth.attach(shards.context());
         try {
             List<Long> sizes = shards.mapPartitions(it -> {
                 long n = 0;
@@ -120,21 +137,30 @@ final class RoundLoop {
             while (rounds < totalRounds) {
                 double elapsed = elapsed();
                 if (budget > 0 && elapsed >= budget) {
-                    console.println("time budget of " + settings.minutes() + " minutes spent after round " + rounds);
+                    stop(MetricsLine.Stopped.TIME_BUDGET, "time budget of " + settings.minutes()
+                            + " minutes spent after round " + rounds);
+                    break;
+                }
+                if (best.exhausted(settings.patience())) {
+                    stop(MetricsLine.Stopped.EARLY_STOPPING, String.format(Locale.ROOT, "early stopping after round"
+                            + " %d: %d held-out evaluations without a better accuracy than %.4f (round %d);"
+                            + " vcaps.training.early-stopping.patience = %d", rounds, best.withoutImprovement(),
+                            best.best().accuracy(), best.best().round(), settings.patience()));
                     break;
                 }
                 describe(shards, "vcaps train: round " + (rounds + 1) + " of " + totalRounds);
-                Round result = roundWithRetries(shards);
+                Attempts attempts = roundWithRetries(shards, health);
+                Round result = attempts.round();
                 rounds++;
                 roundSeconds += result.seconds();
                 roundsRun++;
                 elapsed = elapsed();
                 double epoch = epoch();
                 if (result.isUsable()) {
-                    averagedIn(result, epoch, elapsed);
+                    averagedIn(result, attempts.health(), epoch, elapsed);
                     progress.round(rounds, epoch, result, roundSeconds / roundsRun, elapsed);
                 } else if (!result.nonFiniteWorkers().isEmpty()) {
-                    notAveragedIn(result, epoch);
+                    notAveragedIn(result, attempts.health(), epoch);
                 } else {
                     throw new JobFailure("round " + rounds + ": no worker had training examples");
                 }
@@ -144,26 +170,44 @@ final class RoundLoop {
 
                 boolean last = rounds >= totalRounds || (budget > 0 && elapsed >= budget);
                 if (!last && rounds % settings.evalEvery() == 0) {
-                    describe(shards, "vcaps train: held-out evaluation after round " + rounds);
-                    HeldOutEvaluation.Result e = HeldOutEvaluation.run(sample, current, training, data.multiLabel());
-                    metrics.write(evalLine(e, epoch, false));
-                    progress.evaluation(rounds, e, false);
+                    evaluateOnSample(shards, sample, progress);
                 }
-                if (rounds % settings.checkpointEvery() == 0) {
+                // The last round's checkpoint comes after its evaluations, with the best they leave (finish).
+                if (!last && rounds % settings.checkpointEvery() == 0) {
                     checkpoint(epoch);
                     checkpointed = rounds;
                 }
+            }
+            // The last state competes for the best on the same sample as every evaluation before it.
+            if (sampled != rounds && settings.evalExamples() != 0) {
+                evaluateOnSample(shards, sample, progress);
             }
             JavaRDD<Example> heldOut = settings.evalExamples() == 0 ? sample : data.heldOut(0).repartition(workers);
             describe(shards, "vcaps train: final held-out evaluation after round " + rounds);
             HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel());
             metrics.write(evalLine(result, epoch(), true));
             progress.evaluation(rounds, result, true);
-            describe(shards, "vcaps train: fitting the entity priors");
-            EntityPriors priors = settings.priorImages() == 0 ? null : fitPriors(shards);
+            if (sampled != rounds && settings.evalExamples() == 0) {
+                best.offer(rounds, result, state, periodic());
+                sampled = rounds;
+                sampledSinceCheckpoint = true;
+            }
+            EntityPriors priors = fitPriors(shards, current, "the entity priors");
+            EntityPriors bestPriors = priors;
+            // A best of this round holds this round's state, so its priors are the last model's.
+            if (best.best().round() != rounds) {
+                Broadcast<TrainingState> b = averaging.broadcast(best.state());
+                try {
+                    bestPriors = fitPriors(shards, b, "the entity priors of the best model (round "
+                            + best.best().round() + ")");
+                } finally {
+                    b.destroy();
+                }
+            }
             describe(shards, null);
-            return finish(result, checkpointed != rounds, priors);
+            return finish(result, checkpointed != rounds || sampledSinceCheckpoint, priors, bestPriors);
         } finally {
+            health.close();
             if (current != null) {
                 current.destroy();
             }
@@ -172,16 +216,50 @@ final class RoundLoop {
         }
     }
 
-    /** The entity priors of the final state, fitted on the executors to a sample of the train split. */
-    private EntityPriors fitPriors(JavaRDD<Example> train) {
+    /** Evaluates the current state on the held-out sample, writes its {@code eval} line and offers it as the best. */
+    private void evaluateOnSample(JavaRDD<Example> shards, JavaRDD<Example> sample, ConsoleProgress progress)
+            throws IOException {
+        describe(shards, "vcaps train: held-out evaluation after round " + rounds);
+        HeldOutEvaluation.Result e = HeldOutEvaluation.run(sample, current, training, data.multiLabel());
+        metrics.write(evalLine(e, epoch(), false));
+        boolean better = best.offer(rounds, e, state, periodic());
+        sampled = rounds;
+        sampledSinceCheckpoint = true;
+        progress.evaluation(rounds, e, false);
+        progress.note(better ? "  the best so far"
+                : String.format(Locale.ROOT, "  best %.4f after round %d; %d evaluation(s) without improvement",
+                        best.best().accuracy(), best.best().round(), best.withoutImprovement()));
+    }
+
+    /**
+     * Whether this round's evaluation counts towards early stopping: one every {@code eval-every} rounds, also when
+     * it is the last round's, so that a run ended by its epochs and resumed counts as one never interrupted; the
+     * extra evaluation of a last round between two of them competes for the best alone.
+     */
+    private boolean periodic() {
+        return rounds % settings.evalEvery() == 0;
+    }
+
+    /** Writes the {@code stop} line and says why on the console. */
+    private void stop(String reason, String message) throws IOException {
+        console.println(message);
+        metrics.write(new MetricsLine.Stopped(rounds, reason, message, best.best(), best.withoutImprovement()));
+    }
+
+    /** Entity priors of {@code model}, fitted on the executors to a sample of the train split; null when off. */
+    private EntityPriors fitPriors(JavaRDD<Example> train, Broadcast<TrainingState> model, String what) {
+        if (settings.priorImages() == 0) {
+            return null;
+        }
+        describe(train, "vcaps train: fitting " + what);
         long start = System.nanoTime();
         EntityPriors priors = PriorFit.run(train, trainExamples, settings.priorImages(),
-                config.seed(), current, training, master.entities(), master.latentDim());
+                config.seed(), model, training, master.entities(), master.latentDim());
         long images = 0;
         for (int k = 0; k < priors.entities(); k++) {
             images += priors.count(k);
         }
-        console.println(String.format(Locale.ROOT, "fitted the entity priors to %d capsules of train images in %.1f s",
+        console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s", what,
                 images, (System.nanoTime() - start) / 1e9));
         return priors;
     }
@@ -192,25 +270,48 @@ final class RoundLoop {
      * shard), so a retry trains exactly what the failed attempt would have. {@code round-retries} tries after the
      * first, each a {@code retry} line.
      */
-    private Round roundWithRetries(JavaRDD<Example> shards) throws IOException {
+    private Attempts roundWithRetries(JavaRDD<Example> shards, RoundHealth health) throws IOException {
+        MetricsLine.SparkHealth seen = MetricsLine.SparkHealth.NONE;
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
+            String id = health.begin(rounds + 1, attempt);
+            Round round = null;
+            Exception failure = null;
             try {
-                return averaging.round(shards, current, rounds, frequency);
-            } catch (JobFailure e) {
-                throw e;
+                round = averaging.round(shards, current, rounds, frequency);
             } catch (Exception e) {
-                String error = JobCommandLine.describe(e);
-                if (attempt > settings.roundRetries()) {
-                    throw new JobFailure("round " + (rounds + 1) + " failed in attempt " + attempt
-                            + ", the last that vcaps.training.round-retries = " + settings.roundRetries()
-                            + " allows: " + error, e);
-                }
-                double seconds = round3((System.nanoTime() - started) / 1e9);
-                metrics.write(new MetricsLine.Retry(rounds + 1, attempt, error, seconds));
-                console.println("round " + (rounds + 1) + ": attempt " + attempt + " failed after " + seconds
-                        + " s (" + error + "); running it again from the state of round " + rounds);
+                failure = e;
             }
+            double seconds = round3((System.nanoTime() - started) / 1e9);
+            seen = seen.plus(taken(health, id));
+            if (failure == null) {
+                return new Attempts(round, seen);
+            }
+            if (failure instanceof JobFailure f) {
+                throw f;
+            }
+            String error = JobCommandLine.describe(failure);
+            if (attempt > settings.roundRetries()) {
+                throw new JobFailure("round " + (rounds + 1) + " failed in attempt " + attempt
+                        + ", the last that vcaps.training.round-retries = " + settings.roundRetries()
+                        + " allows: " + error, failure);
+            }
+            metrics.write(new MetricsLine.Retry(rounds + 1, attempt, error, seconds));
+            console.println("round " + (rounds + 1) + ": attempt " + attempt + " failed after " + seconds
+                    + " s (" + error + "); running it again from the state of round " + rounds);
+        }
+    }
+
+    /** A round and what Spark went through in all its attempts. */
+    private record Attempts(Round round, MetricsLine.SparkHealth health) {
+    }
+
+    private static MetricsLine.SparkHealth taken(RoundHealth health, String attempt) {
+        try {
+            return health.take(attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobFailure("interrupted while counting the Spark task failures of round attempt " + attempt, e);
         }
     }
 
@@ -253,9 +354,10 @@ final class RoundLoop {
     }
 
     /** A round whose workers all stayed finite: its average is the new state. */
-    private void averagedIn(Round result, double epoch, double elapsed) throws IOException {
+    private void averagedIn(Round result, MetricsLine.SparkHealth health, double epoch, double elapsed)
+            throws IOException {
         state = result.averaged();
-        metrics.write(new MetricsLine.Rounds(rounds, stats(result, epoch), round3(elapsedBefore + elapsed)));
+        metrics.write(new MetricsLine.Rounds(rounds, stats(result, health, epoch), round3(elapsedBefore + elapsed)));
     }
 
     /**
@@ -263,11 +365,12 @@ final class RoundLoop {
      * in. The last good state stays, every learning rate is multiplied by {@code non-finite.learning-rate-factor},
      * a {@code non_finite} line says so, and the run fails at the {@code non-finite.max-rounds}-th such round.
      */
-    private void notAveragedIn(Round result, double epoch) throws IOException {
+    private void notAveragedIn(Round result, MetricsLine.SparkHealth health, double epoch) throws IOException {
         nonFinite++;
         scale *= settings.nonFiniteLearningRateFactor();
         state = state.withLearningRateScale(scale);
-        metrics.write(new MetricsLine.NonFinite(rounds, stats(result, epoch), result.nonFiniteWorkers(), nonFinite,
+        metrics.write(new MetricsLine.NonFinite(rounds, stats(result, health, epoch), result.nonFiniteWorkers(),
+                nonFinite,
                 "not averaged in; kept the state of round " + (rounds - 1) + "; learning rates scaled to " + scale
                         + " of the configured ones"));
         console.println("round " + rounds + ": a loss or parameter became NaN or infinite on worker(s) "
@@ -288,44 +391,60 @@ final class RoundLoop {
     private Checkpoint progress(double epoch) {
         return new Checkpoint(rounds, epoch, rounds * perRound, scale, nonFinite, workers, frequency,
                 config.batchSize(), config.seed(), data.id(), round3(elapsedBefore + elapsed()),
-                Instant.now().toString());
-    }
-
-    /** Writes the current state as a checkpoint and a {@code checkpoint} line. */
-    private void checkpoint(double epoch) throws IOException {
-        Checkpoint progress = progress(epoch);
-        state.applyValuesTo(masterNetworks);
-        master.setProvenance(master.provenance().afterRounds(Math.toIntExact(progress.rounds()))
-                .trainedOn(data.id(), data.counts()));
-        Path written = run.writeCheckpoint(master, progress, settings.checkpointsKept());
-        metrics.write(new MetricsLine.Checkpointed(progress.rounds(), written.toString(), progress.epoch()));
+                Instant.now().toString(), best.best(), best.withoutImprovement(), sampled);
     }
 
     /**
-     * The final outputs: a last checkpoint unless this round has one, model.zip (the last model, with its fitted
-     * entity priors when there are any) and eval.json.
+     * Writes the current state as a checkpoint and a {@code checkpoint} line, and the best model its progress names
+     * unless it is kept already: a resumed run continues with the same best.
      */
-    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint, EntityPriors priors)
-            throws IOException {
+    private void checkpoint(double epoch) throws IOException {
+        Checkpoint progress = progress(epoch);
+        if (best.best() != null && !run.hasBestState(best.best().round())) {
+            run.writeBestState(withState(best.state(), best.best().round(), null), best.best().round());
+        }
+        Path written = run.writeCheckpoint(withState(state, progress.rounds(), null), progress,
+                settings.checkpointsKept());
+        sampledSinceCheckpoint = false;
+        metrics.write(new MetricsLine.Checkpointed(progress.rounds(), written.toString(), progress.epoch()));
+    }
+
+    /** The driver's model holding {@code values}, its provenance saying {@code after} rounds and {@code which}. */
+    private VcnModel withState(TrainingState values, long after, Provenance.Selection which) {
+        values.applyValuesTo(masterNetworks);
+        master.setProvenance(master.provenance().afterRounds(Math.toIntExact(after))
+                .trainedOn(data.id(), data.counts()).selected(which));
+        return master;
+    }
+
+    /**
+     * The final outputs: a last checkpoint unless this round has one, model.zip (the last model), best.zip (the best
+     * by held-out accuracy), each with the entity priors fitted to it when there are any, and eval.json.
+     */
+    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint, EntityPriors priors,
+            EntityPriors bestPriors) throws IOException {
         double epoch = epoch();
-        state.applyValuesTo(masterNetworks);
-        master.setProvenance(master.provenance().afterRounds(Math.toIntExact(rounds))
-                .trainedOn(data.id(), data.counts()));
         if (needsCheckpoint) {
             checkpoint(epoch);
         }
-        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(master.withPriors(priors), out));
+        Best b = best.best();
+        VcnModel last = withState(state, rounds, best.selection(Provenance.Selection.LAST));
+        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(last.withPriors(priors), out));
+        VcnModel most = withState(best.state(), b.round(), best.selection(Provenance.Selection.BEST));
+        run.writeAtomically(RunDirectory.BEST, out -> ModelBundle.write(most.withPriors(bestPriors), out));
         run.writeEvaluation(new FinalEvaluation(round3(epoch), result.accuracy(), result.reconstructionError(),
-                result.examples(), rounds, "last", data.id(), DatasetSchema.TEST));
-        console.println("wrote " + run.root() + "/" + RunDirectory.MODEL + " (the last model) and "
-                + RunDirectory.EVAL);
+                result.examples(), rounds, Provenance.Selection.LAST, data.id(), DatasetSchema.TEST, b.round(),
+                b.accuracy(), b.examples()));
+        console.println(String.format(Locale.ROOT, "wrote %s/%s (the last model, round %d), %s (the best: round %d,"
+                        + " held-out accuracy %.4f on %d images) and %s", run.root(), RunDirectory.MODEL, rounds,
+                RunDirectory.BEST, b.round(), b.accuracy(), b.examples(), RunDirectory.EVAL));
         return new TrainingRun.Outcome(rounds, epoch, result, run.root().toString());
     }
 
-    private MetricsLine.RoundStats stats(Round r, double epoch) {
+    private MetricsLine.RoundStats stats(Round r, MetricsLine.SparkHealth health, double epoch) {
         return new MetricsLine.RoundStats(round3(epoch), r.totals().examples(), r.workers().size(),
                 r.totals().means(), round3(r.imagesPerSecond()), round3(r.seconds()), round3(r.overheadSeconds()),
-                scale);
+                scale, health);
     }
 
     private MetricsLine.Eval evalLine(HeldOutEvaluation.Result e, double epoch, boolean last) {

@@ -26,8 +26,8 @@ import java.util.UUID;
 /**
  * One run of {@code vcaps train}: opens the dataset and RUN_DIR, starts from a fresh model or the newest
  * checkpoint (refusing a resume that would change the arithmetic), and hands the rounds to {@link RoundLoop}, which
- * trains E, G and D by {@link ParameterAveraging} and leaves model.zip (the last model, not the best), eval.json,
- * metrics.jsonl and checkpoints behind.
+ * trains E, G and D by {@link ParameterAveraging} and leaves model.zip (the last model), best.zip (the best by
+ * held-out accuracy), eval.json, metrics.jsonl and checkpoints behind.
  */
 public final class TrainingRun {
 
@@ -65,12 +65,14 @@ public final class TrainingRun {
 
         Optional<Resumable> latest = request.resume() ? newestGood(run) : Optional.empty();
         VcnModel master;
+        VcnModel best = null;
         Checkpoint resumed = null;
         int workers;
         int frequency;
         if (latest.isPresent()) {
             resumed = latest.get().progress();
             master = latest.get().model();
+            best = latest.get().best();
             config = master.config();
             workers = resumed.workers();
             frequency = resumed.averagingFrequency();
@@ -96,17 +98,17 @@ public final class TrainingRun {
                         + data.shape() + " images of " + data.path() + ": " + e.getMessage(), e);
             }
         }
-        return train(settings, config, jsc, data, run, master, resumed, workers, frequency);
+        return train(settings, config, jsc, data, run, master, resumed, best, workers, frequency);
     }
 
-    /** A checkpoint read whole: where it is, its progress and its model. */
-    private record Resumable(Path path, Checkpoint progress, VcnModel model) {
+    /** A checkpoint read whole: where it is, its progress, its model and the best model it names (or null). */
+    private record Resumable(Path path, Checkpoint progress, VcnModel model, VcnModel best) {
     }
 
     /**
-     * The newest checkpoint whose progress.json and model.zip both read, newest first: one damaged after it was
-     * written (a disk fault, a truncated copy) is named on the console and passed over, never loaded; when every
-     * checkpoint is damaged the run fails naming them.
+     * The newest checkpoint whose progress.json, model.zip and the best model it names all read, newest first: one
+     * damaged after it was written (a disk fault, a truncated copy) is named on the console and passed over, never
+     * loaded; when every checkpoint is damaged the run fails naming them.
      */
     private Optional<Resumable> newestGood(RunDirectory run) throws IOException {
         List<Path> checkpoints = new ArrayList<>(run.checkpoints());
@@ -114,7 +116,10 @@ public final class TrainingRun {
         List<String> damaged = new ArrayList<>();
         for (Path checkpoint : checkpoints) {
             try {
-                return Optional.of(new Resumable(checkpoint, run.readProgress(checkpoint), run.readModel(checkpoint)));
+                Checkpoint progress = run.readProgress(checkpoint);
+                VcnModel model = run.readModel(checkpoint);
+                VcnModel best = progress.best() == null ? null : run.readBestState(progress.best().round());
+                return Optional.of(new Resumable(checkpoint, progress, model, best));
             } catch (IOException | RuntimeException e) {
                 // The bundle reader's own message says what and where; describe() would give its innermost cause.
                 String why = e instanceof IOException && e.getMessage() != null
@@ -131,13 +136,14 @@ public final class TrainingRun {
     }
 
     private Outcome train(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc, TrainingData data,
-            RunDirectory run, VcnModel master, Checkpoint resumed, int workers, int frequency) throws IOException {
+            RunDirectory run, VcnModel master, Checkpoint resumed, VcnModel best, int workers, int frequency)
+            throws IOException {
         int threads = WorkerThreads.plan(spark.sparkContext(), workers);
         VcnTraining training = new VcnTraining(config, master.shape(), master.entityNames(), master.dataType(),
                 UUID.randomUUID().toString(), threads);
         ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training, settings.aggregationDepth());
-        return new RoundLoop(settings, config, data, run, master, resumed, averaging, training, console, workers,
-                frequency).run(resumed != null);
+        return new RoundLoop(settings, config, data, run, master, resumed, best, averaging, training, console,
+                workers, frequency).run(resumed != null);
     }
 
     private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where) {

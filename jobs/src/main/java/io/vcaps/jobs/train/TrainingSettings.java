@@ -30,10 +30,12 @@ import java.util.Map;
  * @param priorImages                 train images the model's entity priors are fitted to after the last round
  *                                    (0: none, synthesis samples N(0, I))
  * @param roundRetries                times a round whose Spark job failed is run again before the run fails
+ * @param patience                    held-out evaluations (every {@code evalEvery} rounds) without a better
+ *                                    accuracy after which the run stops early; 0: never
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
         int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor, long priorImages, int roundRetries) {
+        double nonFiniteLearningRateFactor, long priorImages, int roundRetries, int patience) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -50,6 +52,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 nonFiniteLearningRateFactor, "in (0, 1]");
         check(priorImages >= 0, "prior-images", priorImages, "0 or more");
         check(roundRetries >= 0, "round-retries", roundRetries, "0 or more");
+        check(patience >= 0, "early-stopping.patience", patience, "0 (off) or more");
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
@@ -75,7 +78,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
                     t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
-                    t.getLong("prior-images"), t.getInt("round-retries"));
+                    t.getLong("prior-images"), t.getInt("round-retries"), t.getInt("early-stopping.patience"));
         } catch (ConfigException e) {
             throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
@@ -89,7 +92,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
                 evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages,
-                roundRetries);
+                roundRetries, patience);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -106,6 +109,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("non_finite_learning_rate_factor", nonFiniteLearningRateFactor);
         m.put("prior_images", priorImages);
         m.put("round_retries", roundRetries);
+        m.put("early_stopping_patience", patience);
         return m;
     }
 }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A round whose Spark job fails (one task of it, under local[2], where a task is not retried) is run again from the
  * last good state: the run ends with the parameters and per-round losses of a run without the fault, and
- * metrics.jsonl has a retry line; with {@code round-retries = 0} the run fails naming the round.
+ * metrics.jsonl has a retry line and counts the failed task in that round's line (and nothing in any other round, or
+ * in the run without the fault); with {@code round-retries = 0} the run fails naming the round.
  */
 class RoundRetryTest {
 
@@ -59,6 +60,14 @@ class RoundRetryTest {
         System.out.println("retried round: the failed attempt took " + retries.get(0).get("seconds") + " s");
 
         assertEquals(losses(clean), losses(faulty), "per-round losses");
+        // local[2] never retries a task itself: the failure is the round's, run again by vcaps as a new job.
+        List<String> expected = new ArrayList<>();
+        for (JsonNode n : TrainFixtures.metrics(clean, "round")) {
+            int failures = n.get("round").asInt() == 1 ? 1 : 0;
+            expected.add(n.get("round") + ": failures " + failures + ", retries 0, lost 0");
+        }
+        assertEquals(expected, health(faulty), "task failures, retries and lost executors of each round");
+        assertEquals(expected.stream().map(h -> h.replace("failures 1", "failures 0")).toList(), health(clean));
         TrainFixtures.assertSameParameters(clean.resolve("model.zip"), faulty.resolve("model.zip"));
     }
 
@@ -73,6 +82,16 @@ class RoundRetryTest {
                 && run.err().contains("injected fault"), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertFalse(Files.exists(output.resolve("model.zip")));
+    }
+
+    /** What Spark went through in each round, in order. */
+    private static List<String> health(Path run) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : TrainFixtures.metrics(run, "round")) {
+            out.add(n.get("round") + ": failures " + n.get("task_failures") + ", retries " + n.get("task_retries")
+                    + ", lost " + n.get("executors_lost"));
+        }
+        return out;
     }
 
     /** Every round line's loss terms and example counts, in order. */
