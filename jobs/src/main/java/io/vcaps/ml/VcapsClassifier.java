@@ -7,6 +7,7 @@ import io.vcaps.etl.Splits;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.jobs.train.TrainingData;
 import io.vcaps.jobs.train.TrainingRun;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
@@ -25,6 +26,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.File;
@@ -38,10 +40,11 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * {@code vcaps train} as a Spark ML {@link Estimator}: {@link #fit} runs the parameter-averaging training of E, G
- * and D over the executors on a DataFrame of single-label vcaps rows ({@code id}, {@code label}, {@code pixels},
- * {@code height}, {@code width}, {@code channels}, and {@code split} train/test, else split by id hash as the ETL
- * splits), keeps the run record (model.zip, best.zip, eval.json, metrics.jsonl, checkpoints) in {@code runDir}, and
- * returns the trained {@link VcapsModel} (the last model, model.zip). Unfitted, it saves and loads as Spark's own
+ * and D over the executors on a DataFrame of vcaps rows ({@code id}, {@code label} or for multi-label data
+ * {@code labels}, {@code pixels}, {@code height}, {@code width}, {@code channels}, and {@code split} train/test,
+ * else split by id hash as the ETL splits), keeps the run record (model.zip, best.zip, eval.json, metrics.jsonl,
+ * checkpoints) in a new folder {@code fit-N} of {@code runDir} (a tuning loop fits many copies of one estimator),
+ * and returns the trained {@link VcapsModel} (the last model, model.zip). Unfitted, it saves and loads as Spark's own
  * estimators do ({@code DefaultParamsWritable}: its params as JSON metadata), so a {@code Pipeline} holding it does.
  */
 public final class VcapsClassifier extends Estimator<VcapsModel> implements DefaultParamsWritable {
@@ -63,7 +66,8 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
 
     public VcapsClassifier(String uid) {
         this.uid = uid;
-        runDir = new Param<>(this, "runDir", "the run directory to write (any Hadoop URI; required, must be new)");
+        runDir = new Param<>(this, "runDir", "where fits keep their run records (any Hadoop URI; required): each fit "
+                + "writes a new folder fit-N in it");
         conf = new Param<>(this, "conf", "the model configuration file (HOCON, docs/CONFIGURATION.md); empty: the "
                 + "defaults");
         entityNames = new StringArrayParam(this, "entityNames", "entity names in label order; empty: \"0\" to "
@@ -102,14 +106,24 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
     @Override
     public StructType transformSchema(StructType schema) {
         List<String> columns = Arrays.asList(schema.fieldNames());
-        for (String c : List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.PIXELS, DatasetSchema.HEIGHT,
-                DatasetSchema.WIDTH, DatasetSchema.CHANNELS)) {
+        for (String c : List.of(DatasetSchema.ID, DatasetSchema.PIXELS, DatasetSchema.HEIGHT, DatasetSchema.WIDTH,
+                DatasetSchema.CHANNELS)) {
             if (!columns.contains(c)) {
                 throw new IllegalArgumentException("fit needs the column '" + c + "' (columns: "
                         + String.join(", ", schema.fieldNames()) + ")");
             }
         }
-        return schema;
+        if (!columns.contains(DatasetSchema.LABEL) && !columns.contains(DatasetSchema.LABELS)) {
+            throw new IllegalArgumentException("fit needs the column '" + DatasetSchema.LABEL + "' (one entity an "
+                    + "image) or '" + DatasetSchema.LABELS + "' (the entities present) (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        // What the fitted model adds, so that a Pipeline's later stages can be checked before anything is fitted.
+        StructType out = schema;
+        for (StructField field : ScoreColumns.schema("").fields()) {
+            out = out.add(field);
+        }
+        return out;
     }
 
     @Override
@@ -132,7 +146,16 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
                     ? "no rows" : "several, e.g. " + shapes));
         }
         ImageShape shape = new ImageShape(shapes.get(0).getInt(0), shapes.get(0).getInt(1), shapes.get(0).getInt(2));
-        Row range = rows.agg(functions.min(DatasetSchema.LABEL), functions.max(DatasetSchema.LABEL)).first();
+        // Multi-label when the rows say which entities each image shows and not the one it shows.
+        boolean multiLabel = !Arrays.asList(rows.columns()).contains(DatasetSchema.LABEL);
+        Column label = col(multiLabel ? DatasetSchema.LABELS : DatasetSchema.LABEL);
+        Row range = rows.agg(functions.min(multiLabel ? functions.array_min(label) : label),
+                functions.max(multiLabel ? functions.array_max(label) : label),
+                functions.sum(functions.when(label.isNull(), 1L).otherwise(0L))).first();
+        if (!range.isNullAt(2) && range.getLong(2) > 0) {
+            throw new IllegalArgumentException("column '" + (multiLabel ? DatasetSchema.LABELS : DatasetSchema.LABEL)
+                    + "' is null in " + range.getLong(2) + " rows; every training image needs its labels");
+        }
         List<String> names = Arrays.asList(getEntityNames());
         if (names.isEmpty()) {
             names = IntStream.range(0, range.getInt(1) + 1).mapToObj(Integer::toString).toList();
@@ -141,10 +164,14 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
             throw new IllegalArgumentException("labels run from " + range.getInt(0) + " to " + range.getInt(1)
                     + ", outside the " + names.size() + " entities " + names);
         }
-        Column[] columns = {col(DatasetSchema.ID), col(DatasetSchema.SPLIT), col(DatasetSchema.LABEL),
-            col(DatasetSchema.PIXELS)};
-        TrainingData data = TrainingData.of(rows.select(columns), names, shape, false, "DataFrame " + uid);
-        String run = getOrDefault(runDir);
+        Column[] columns = {col(DatasetSchema.ID), col(DatasetSchema.SPLIT), label, col(DatasetSchema.PIXELS)};
+        TrainingData data = TrainingData.of(rows.select(columns), names, shape, multiLabel, "DataFrame " + uid);
+        String run;
+        try {
+            run = claimRun(rows.sparkSession().sparkContext().hadoopConfiguration(), getOrDefault(runDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a run directory under " + getOrDefault(runDir), e);
+        }
         TrainingRun.Request request = new TrainingRun.Request(null, run,
                 getConf().isEmpty() ? null : new File(getConf()), positive((Integer) getOrDefault(workers)),
                 positive((Integer) getOrDefault(averagingFrequency)), positive((Double) getOrDefault(epochs)),
@@ -157,6 +184,24 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
         VcapsModel model = VcapsModel.fromBundle(rows.sparkSession().sparkContext().hadoopConfiguration(),
                 new Path(run, RunDirectory.MODEL).toString());
         return model.setParent(this);
+    }
+
+    /**
+     * The first {@code fit-N} under {@code base} that does not exist yet, made: a Pipeline, a CrossValidator or a
+     * TrainValidationSplit fits copies of one estimator, all with the same {@code runDir}, and each fit's record
+     * must stay whole. Claimed under a lock, so fits running side by side in one driver get different folders.
+     */
+    private static synchronized String claimRun(org.apache.hadoop.conf.Configuration conf, String base)
+            throws IOException {
+        Path root = new Path(base);
+        FileSystem fs = root.getFileSystem(conf);
+        for (int n = 1; ; n++) {
+            Path run = new Path(root, "fit-" + n);
+            if (!fs.exists(run)) {
+                fs.mkdirs(run);
+                return run.toString();
+            }
+        }
     }
 
     private static Integer positive(int value) {
