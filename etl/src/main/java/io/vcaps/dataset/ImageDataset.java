@@ -218,6 +218,19 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
      * {@link #requireValidRows} (labels not required) and has a model's image shape.
      */
     public void requireShape(Dataset<Row> selected, String split, ImageShape shape) {
+        Set<String> found = requireRows(selected, split);
+        if (found.size() != 1 || !found.contains(shape.toString())) {
+            throw new JobFailure("the model reads " + shape + " images (HxWxC) but the dataset at " + path + " holds "
+                    + String.join(", ", found) + " images; convert it with vcaps etl --height --width --channels,"
+                    + " or let classify convert them (--convert-images)");
+        }
+    }
+
+    /**
+     * Fails unless some row of {@code selected} is there and every row passes {@link #requireValidRows} (labels not
+     * required); returns the image shapes found, HxWxC (at most 10).
+     */
+    public Set<String> requireRows(Dataset<Row> selected, String split) {
         List<Row> shapes = selected.select(DatasetSchema.HEIGHT, DatasetSchema.WIDTH, DatasetSchema.CHANNELS)
                 .distinct().limit(10).collectAsList();
         if (shapes.isEmpty()) {
@@ -230,10 +243,7 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
         for (Row r : shapes) {
             found.add(r.getInt(0) + "x" + r.getInt(1) + "x" + r.getInt(2));
         }
-        if (found.size() != 1 || !found.contains(shape.toString())) {
-            throw new JobFailure("the model reads " + shape + " images (HxWxC) but the dataset at " + path + " holds "
-                    + String.join(", ", found) + " images; convert it with vcaps etl --height --width --channels");
-        }
+        return found;
     }
 
     /**

@@ -16,13 +16,16 @@ import java.util.List;
  * An image dataset as the batch jobs and the report read it (docs/DATA.md): the rows of one split or all, checked
  * against a model before any work: the columns it needs, its image shape, and its entities mapped onto the model's
  * by name.
- * Rows are selected as {@code id, pixels, label, labels}; the label columns are null-filled when the data has none
- * and their indices are the model's.
+ * Rows are selected as {@code id, pixels, label, labels} (and {@code height, width, channels} when images of other
+ * shapes are taken); the label columns are null-filled when the data has none and their indices are the model's.
  *
  * @param foreignEntities the dataset's entities that are not the model's (read with {@code foreign} allowed; their
  *     rows have null labels); empty otherwise
+ * @param otherShapes     the image shapes (HxWxC) of the rows that are not the model's (read with {@code
+ *     otherShapes} allowed, for conversion); empty otherwise
  */
-public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiLabel, List<String> foreignEntities) {
+public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiLabel, List<String> foreignEntities,
+        List<String> otherShapes) {
 
     /** Column order of {@link #rows()}. */
     public static final int ID = 0;
@@ -46,6 +49,15 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
      */
     public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
             List<String> entities, boolean foreign) {
+        return read(spark, path, split, shape, entities, foreign, false);
+    }
+
+    /**
+     * As {@link #read(SparkSession, String, String, ImageShape, List, boolean)}; with {@code otherShapes}, images of
+     * another shape than {@code shape} are no failure: the rows keep their shape columns for conversion.
+     */
+    public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
+            List<String> entities, boolean foreign, boolean otherShapes) {
         ImageDataset dataset = ImageDataset.open(spark, path);
         boolean hasLabel = dataset.has(DatasetSchema.LABEL);
         boolean hasLabels = dataset.has(DatasetSchema.LABELS);
@@ -59,7 +71,12 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
             dataset.requireColumns(DatasetSchema.SPLIT);
             data = data.where(functions.col(DatasetSchema.SPLIT).equalTo(split));
         }
-        dataset.requireShape(data, split, shape);
+        List<String> converted = new ArrayList<>();
+        if (otherShapes) {
+            dataset.requireRows(data, split).stream().filter(s -> !s.equals(shape.toString())).forEach(converted::add);
+        } else {
+            dataset.requireShape(data, split, shape);
+        }
         boolean multiLabel = dataset.multiLabel();
         List<String> unknown = new ArrayList<>();
         int[] toModel = entityMap(dataset.metadata(), path, entities, foreign, unknown);
@@ -76,9 +93,16 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
                 : hasLabel && !multiLabel ? (unknown.isEmpty() ? functions.array(label)
                         : functions.when(label.isNotNull(), functions.array(label)))
                 : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType));
-        Dataset<Row> rows = data.select(functions.col(DatasetSchema.ID), functions.col(DatasetSchema.PIXELS),
-                label.as(DatasetSchema.LABEL), labels.as(DatasetSchema.LABELS));
-        return new LabelledImages(rows, hasLabel || hasLabels, multiLabel, List.copyOf(unknown));
+        List<Column> columns = new ArrayList<>(List.of(functions.col(DatasetSchema.ID),
+                functions.col(DatasetSchema.PIXELS), label.as(DatasetSchema.LABEL), labels.as(DatasetSchema.LABELS)));
+        if (otherShapes) {
+            for (String c : List.of(DatasetSchema.HEIGHT, DatasetSchema.WIDTH, DatasetSchema.CHANNELS)) {
+                columns.add(functions.col(c));
+            }
+        }
+        Dataset<Row> rows = data.select(columns.toArray(new Column[0]));
+        return new LabelledImages(rows, hasLabel || hasLabels, multiLabel, List.copyOf(unknown),
+                List.copyOf(converted));
     }
 
     /**

@@ -45,8 +45,11 @@ public final class BatchClassification {
      * What a run wrote: rows scored and, for data with labels the model knows, the evaluation (else null).
      *
      * @param foreignEntities the dataset's entities the model does not know: their rows were scored, not evaluated
+     * @param shape           the model's image shape
+     * @param convertedFrom   the other image shapes (HxWxC) of the data, converted to {@code shape}
      */
-    public record Result(long rows, String bundleId, Evaluation evaluation, List<String> foreignEntities) {
+    public record Result(long rows, String bundleId, Evaluation evaluation, List<String> foreignEntities,
+            ImageShape shape, List<String> convertedFrom) {
     }
 
     public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
@@ -56,7 +59,7 @@ public final class BatchClassification {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
             LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),
-                    model.entityNames(), true);
+                    model.entityNames(), true, request.convertImages());
             List<String> foreign = input.foreignEntities();
             int partitions = input.rows().rdd().getNumPartitions();
             ImageShape shape = model.shape();
@@ -64,10 +67,12 @@ public final class BatchClassification {
                     .setInputFormat("pixels")
                     .setIdCol(DatasetSchema.ID).setBatchSize(request.batchSize()).setHandleInvalid(VcapsModel.ERROR)
                     .setThreadsPerTask(WorkerThreads.plan(spark.sparkContext(), partitions));
-            Dataset<Row> scored = scorer.transform(input.rows()
-                            .withColumn(DatasetSchema.HEIGHT, functions.lit(shape.height()))
-                            .withColumn(DatasetSchema.WIDTH, functions.lit(shape.width()))
-                            .withColumn(DatasetSchema.CHANNELS, functions.lit(shape.channels())))
+            // Converting, the rows bring their own shapes and the scorer converts each image as the ETL does.
+            Dataset<Row> images = request.convertImages() ? input.rows() : input.rows()
+                    .withColumn(DatasetSchema.HEIGHT, functions.lit(shape.height()))
+                    .withColumn(DatasetSchema.WIDTH, functions.lit(shape.width()))
+                    .withColumn(DatasetSchema.CHANNELS, functions.lit(shape.channels()));
+            Dataset<Row> scored = scorer.transform(images)
                     .select(Arrays.stream(ClassifiedRows.COLUMNS).map(functions::col).toArray(Column[]::new))
                     .map(new ClassifiedRows(model.entities(), bundle.id()), Encoders.row(ClassificationSchema.SCHEMA));
             String staging = output.staging().toString();
@@ -85,7 +90,7 @@ public final class BatchClassification {
                                         ClassificationSchema.LABELS)
                         .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
                 rows = foreign.isEmpty() ? evaluation.rows() : HadoopFiles.parquet(spark, output.staging()).count();
-                writeEvaluation(output, request, bundle, evaluation, foreign, rows);
+                writeEvaluation(output, request, bundle, evaluation, foreign, rows, input.otherShapes());
                 if (evaluation.rows() == 0) {
                     evaluation = null;
                 }
@@ -93,12 +98,12 @@ public final class BatchClassification {
                 rows = HadoopFiles.parquet(spark, output.staging()).count();
             }
             output.commit();
-            return new Result(rows, bundle.id(), evaluation, foreign);
+            return new Result(rows, bundle.id(), evaluation, foreign, shape, input.otherShapes());
         }
     }
 
     private static void writeEvaluation(CommittedOutput output, ClassifyRequest request, Bundle bundle,
-            Evaluation evaluation, List<String> foreign, long scored) throws IOException {
+            Evaluation evaluation, List<String> foreign, long scored, List<String> converted) throws IOException {
         VcnModel model = bundle.model();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bundle_id", bundle.id());
@@ -106,6 +111,10 @@ public final class BatchClassification {
         report.put("data", request.data());
         report.put("split", request.split() == null ? "all" : request.split());
         report.put("threshold", model.config().presenceThreshold());
+        if (!converted.isEmpty()) {
+            report.put("converted_from", converted);
+            report.put("converted_to", model.shape().toString());
+        }
         if (!foreign.isEmpty()) {
             // Only rows labelled with the model's entities can be right or wrong; the report says what it left out.
             Map<String, Object> left = new LinkedHashMap<>();

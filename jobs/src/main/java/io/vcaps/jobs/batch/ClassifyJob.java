@@ -50,11 +50,15 @@ public final class ClassifyJob implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "S", description = "score only this split (train, test); default: all rows")
     String split;
 
+    @Option(names = "--convert-images", description = {"score images of another size or channel count, converted",
+        "to the model's shape as vcaps etl converts them (default: refuse such data)"})
+    boolean convertImages;
+
     @Override
     public Integer call() throws Exception {
         ClassifyRequest request;
         try {
-            request = new ClassifyRequest(model, data, output, batchSize, mode, split);
+            request = new ClassifyRequest(model, data, output, batchSize, mode, split, convertImages);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -65,6 +69,10 @@ public final class ClassifyJob implements Callable<Integer> {
                 ? (result.foreignEntities().isEmpty() ? "no labels" : "no labels the model knows")
                 : String.format(Locale.ROOT, "accuracy %.4f, unknown rate %.4f",
                         result.evaluation().headlineAccuracy(), result.evaluation().unknownRate());
+        if (!result.convertedFrom().isEmpty()) {
+            eval += "; images of " + String.join(", ", result.convertedFrom()) + " converted to the model's "
+                    + result.shape();
+        }
         if (!result.foreignEntities().isEmpty()) {
             eval += String.format(Locale.ROOT, "; %d images of entities the model does not know %s scored, not "
                     + "evaluated", result.rows() - (result.evaluation() == null ? 0 : result.evaluation().rows()),

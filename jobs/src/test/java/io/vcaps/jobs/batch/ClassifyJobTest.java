@@ -5,14 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.vcn.Classification;
+import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.etl.PixelConverter;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.ml.Bundle;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -21,8 +27,12 @@ import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.udf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +135,53 @@ class ClassifyJobTest {
         assertEquals(0,
                 Cli.run(new ClassifyJob(), concat(common, "--output", first.toString(), "--mode", "overwrite")).exit());
         assertTrue(Files.exists(first.resolve(ClassificationSchema.EVAL_FILE)), "replaced by a complete output");
+    }
+
+    @Test
+    void imagesOfAnotherShapeAreScoredConvertedWhenAsked() throws Exception {
+        ImageShape rgb = new ImageShape(32, 32, 3);
+        ImageShape shape = fixture.model.shape();
+        // The held-out digits as 32x32 RGB, in a dataset without metadata: its shape is its rows'.
+        UserDefinedFunction widen = udf((UDF1<byte[], byte[]>) p -> PixelConverter.convert(p, shape.height(),
+                shape.width(), shape.channels(), rgb), DataTypes.BinaryType);
+        Path data = dir.resolve("rgb");
+        spark.read().parquet(fixture.dataset.toString()).where(col("split").equalTo("test"))
+                .withColumn("pixels", widen.apply(col("pixels"))).withColumn("height", lit(32))
+                .withColumn("width", lit(32)).withColumn("channels", lit(3)).write().parquet(data.toString());
+        String[] common = {"--model", fixture.bundle.toString(), "--data", data.toString()};
+
+        Cli refused = Cli.run(new ClassifyJob(), concat(common, "--output", dir.resolve("refused").toString()));
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("holds 32x32x3 images") && refused.err().contains("--convert-images"),
+                refused.err());
+        assertFalse(Files.exists(dir.resolve("refused")));
+
+        Path out = dir.resolve("converted");
+        Cli run = Cli.run(new ClassifyJob(), concat(common, "--output", out.toString(), "--convert-images"));
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("images of 32x32x3 converted to the model's " + shape), run.out());
+        JsonNode eval = new ObjectMapper().readTree(out.resolve(ClassificationSchema.EVAL_FILE).toFile());
+        assertEquals("[\"32x32x3\"]", eval.get("converted_from").toString());
+        assertEquals(TrainedFixture.TEST, eval.get("rows").asLong());
+
+        // In this JVM: each stored image converted back as the ETL converts, then the model.
+        List<Row> stored = spark.read().parquet(data.toString()).orderBy("id").select("id", "pixels").collectAsList();
+        float[] x = new float[stored.size() * shape.pixels()];
+        for (int b = 0; b < stored.size(); b++) {
+            byte[] p = PixelConverter.convert((byte[]) stored.get(b).get(1), 32, 32, 3, shape);
+            for (int i = 0; i < p.length; i++) {
+                x[b * shape.pixels() + i] = (p[i] & 0xff) / 255f;
+            }
+        }
+        Classification expected = fixture.model.classify(Nd4j.create(x, new long[] {stored.size(), shape.pixels()},
+                'c'));
+        List<Row> scored = spark.read().parquet(out.toString()).orderBy("id").select("id", "predicted")
+                .collectAsList();
+        assertEquals(stored.size(), scored.size());
+        for (int i = 0; i < scored.size(); i++) {
+            assertEquals(stored.get(i).getString(0), scored.get(i).getString(0));
+            assertEquals(expected.predicted()[i], scored.get(i).getInt(1), "prediction of " + stored.get(i).get(0));
+        }
     }
 
     private static List<String> rows(Path output) {
