@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,6 +35,11 @@ final class FaultChecks {
     /** The same parameters and per-round losses, and a task was lost on the way ({@code log} says so). */
     static void sameTraining(Path undisturbed, Path disturbed, Path log) throws IOException {
         assertTrue(Processes.tail(log, 10_000).contains("Lost task"), "no task was lost in " + log);
+        sameTraining(undisturbed, disturbed);
+    }
+
+    /** The same parameters in {@code model.zip} and the same per-round losses in {@code metrics.jsonl}. */
+    static void sameTraining(Path undisturbed, Path disturbed) throws IOException {
         VcnModel a = read(undisturbed.resolve("model.zip"));
         VcnModel b = read(disturbed.resolve("model.zip"));
         assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector(), "E");
@@ -71,7 +78,27 @@ final class FaultChecks {
         }
     }
 
-    private static List<String> rounds(Path run) throws IOException {
+    /** The same files under {@code folder} of both outputs, name for name and byte for byte. */
+    static void sameFiles(Path undisturbed, Path disturbed, String folder) throws IOException {
+        Map<String, byte[]> a = files(undisturbed.resolve(folder));
+        Map<String, byte[]> b = files(disturbed.resolve(folder));
+        assertFalse(a.isEmpty(), "no files under " + undisturbed.resolve(folder));
+        assertEquals(a.keySet(), b.keySet(), "the files under " + folder);
+        a.forEach((name, bytes) -> assertArrayEquals(bytes, b.get(name), folder + "/" + name));
+    }
+
+    private static Map<String, byte[]> files(Path root) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(f).toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code round} lines of {@code run}'s metrics, without their times. */
+    static List<String> rounds(Path run) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
