@@ -44,9 +44,10 @@ public final class Sessions {
 
     /**
      * Refuses {@code spark.speculation = true}: a speculative copy of a task runs beside the original, and jobs
-     * whose executors write files themselves (generate's PNG files), hold per-worker state (train's worker pool) or
-     * must count each row once have not been shown to be unharmed by that; Spark's own task retry (a failed task
-     * run again) is what they rely on.
+     * that hold per-worker state (train's worker pool) or must count each row once have not been shown to be
+     * unharmed by that; Spark's own task retry (a failed task run again) is what they rely on. Every file the
+     * executors write goes through a Hadoop committer (generate's PNG files too), but no job has been tested under
+     * speculation, so each refuses it.
      */
     public static void refuseSpeculation(SparkSession spark, String job) {
         if (spark.sparkContext().getConf().getBoolean("spark.speculation", false)) {

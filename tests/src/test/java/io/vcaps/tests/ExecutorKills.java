@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Fault injection on the standalone cluster: SIGKILL of the executor JVMs at a moment a job is known to be inside a
- * task, found from the logs and files the job leaves, not from timing guesses.
+ * Fault injection on the standalone cluster: SIGKILL of the executor JVMs, or of a job's driver, at a moment a job
+ * is known to be inside a task, found from the logs and files the job leaves, not from timing guesses.
  */
 final class ExecutorKills {
 
@@ -47,22 +47,52 @@ final class ExecutorKills {
      * write (Hadoop's committer made an {@code attempt_*} folder in the staging folder beside {@code output}).
      */
     static int killDuringWrite(StandaloneCluster cluster, Process job, Path output) throws Exception {
+        await(job, "a task attempt writing " + output,
+                () -> inStaging(output, f -> f.getFileName().toString().startsWith("attempt_")));
+        return kill(cluster);
+    }
+
+    /**
+     * Kills every executor of {@code cluster} while a task attempt of generate's PNG job is inside the pause that
+     * {@code spark.hadoop.vcaps.fault.pause-once=pause} injects: the attempt took {@code pause} away and has a PNG
+     * file in its work folder under {@code output}'s staging folder.
+     */
+    static int killDuringImageWrite(StandaloneCluster cluster, Process job, Path pause, Path output)
+            throws Exception {
+        await(job, "a PNG file of a paused task attempt", () -> Files.notExists(pause) && inStaging(output,
+                f -> f.toString().contains("/attempt_") && f.toString().endsWith(".png")));
+        return kill(cluster);
+    }
+
+    /** Whether a file or folder under the staging folder beside {@code output} passes {@code test}. */
+    private static boolean inStaging(Path output, java.util.function.Predicate<Path> test) throws IOException {
         String staging = "." + output.getFileName() + ".vcaps-";
-        await(job, "a task attempt writing " + output, () -> {
-            try (Stream<Path> siblings = Files.list(output.getParent())) {
-                for (Path s : siblings.filter(p -> p.getFileName().toString().startsWith(staging)).toList()) {
-                    try (Stream<Path> files = Files.walk(s)) {
-                        if (files.anyMatch(f -> f.getFileName().toString().startsWith("attempt_"))) {
-                            return true;
-                        }
-                    } catch (IOException | java.io.UncheckedIOException e) {
-                        // The committer moved the folder while it was walked: look again.
+        try (Stream<Path> siblings = Files.list(output.getParent())) {
+            for (Path s : siblings.filter(p -> p.getFileName().toString().startsWith(staging)).toList()) {
+                try (Stream<Path> files = Files.walk(s)) {
+                    if (files.anyMatch(test)) {
+                        return true;
                     }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // The committer moved the folder while it was walked: look again.
                 }
             }
-            return false;
-        });
-        return kill(cluster);
+        }
+        return false;
+    }
+
+    /**
+     * SIGKILLs the driver of a training job (the launcher and its JVM) inside round 2: once the checkpoint of round 1
+     * is in {@code run} and an executor has then started a task (or, if the round's tasks started before that could
+     * be seen, shortly after).
+     */
+    static void killDriverInSecondRound(StandaloneCluster cluster, Process job, Path run) throws Exception {
+        Path checkpoint = run.resolve("checkpoints/round-00000001");
+        await(job, "the checkpoint of round 1", () -> Files.isDirectory(checkpoint));
+        long before = runningTasks(cluster);
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        await(job, "a task of round 2", () -> runningTasks(cluster) > before || System.nanoTime() > deadline);
+        Processes.stop(job);
     }
 
     private static int kill(StandaloneCluster cluster) {

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -47,6 +49,11 @@ final class FaultChecks {
         for (String field : HEALTH) {
             assertTrue(first.get(field).asLong() >= 1, field + " of the disturbed run's first round: " + first);
         }
+        sameTraining(undisturbed, disturbed);
+    }
+
+    /** The same parameters in {@code model.zip} and the same per-round losses in {@code metrics.jsonl}. */
+    static void sameTraining(Path undisturbed, Path disturbed) throws IOException {
         VcnModel a = read(undisturbed.resolve("model.zip"));
         VcnModel b = read(disturbed.resolve("model.zip"));
         assertArrayEquals(a.encoder().params().toFloatVector(), b.encoder().params().toFloatVector(), "E");
@@ -85,7 +92,27 @@ final class FaultChecks {
         }
     }
 
-    private static List<String> rounds(Path run) throws IOException {
+    /** The same files under {@code folder} of both outputs, name for name and byte for byte. */
+    static void sameFiles(Path undisturbed, Path disturbed, String folder) throws IOException {
+        Map<String, byte[]> a = files(undisturbed.resolve(folder));
+        Map<String, byte[]> b = files(disturbed.resolve(folder));
+        assertFalse(a.isEmpty(), "no files under " + undisturbed.resolve(folder));
+        assertEquals(a.keySet(), b.keySet(), "the files under " + folder);
+        a.forEach((name, bytes) -> assertArrayEquals(bytes, b.get(name), folder + "/" + name));
+    }
+
+    private static Map<String, byte[]> files(Path root) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(f).toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code round} lines of {@code run}'s metrics, without their times and Spark's health counts. */
+    static List<String> rounds(Path run) throws IOException {
         List<String> out = new ArrayList<>();
         for (JsonNode node : roundLines(run)) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TIMES);

@@ -30,8 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The pipeline as an operator runs it on a cluster: a Spark standalone master and worker on this machine, and
  * etl, train, classify and generate each submitted by {@code submit-scripts/vcaps --preset standalone} as its own
  * process, on an MNIST-shaped IDX fixture. Checks what each job wrote and that the executors on the worker did
- * the work. Everything it writes is under {@code tests/target/standalone-cluster} (logs in {@code logs/}, the
- * executors' in {@code work/app-*}); on failure the ends of all logs are printed.
+ * the work. Then the faults of docs/OPERATIONS.md ("Faults"), on the same cluster: the executor SIGKILLed inside a
+ * training round, while classify writes and while generate writes its PNG files; the driver SIGKILLed inside a round
+ * and the run resumed; and train, classify and generate refusing speculative execution. Everything it writes is under
+ * {@code tests/target/standalone-cluster} (logs in {@code logs/}, the executors' in {@code work/app-*}); on failure
+ * the ends of all logs are printed.
  */
 class StandaloneClusterTest {
 
@@ -45,7 +48,7 @@ class StandaloneClusterTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
-    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    @Timeout(value = 16, unit = TimeUnit.MINUTES)
     void etlTrainClassifyGenerateRunOnAStandaloneClusterThroughTheLauncher() throws Exception {
         Project project = Project.current();
         project.requireBuiltApplication();
@@ -67,18 +70,20 @@ class StandaloneClusterTest {
             vcaps.run("etl", "--source", "idx", "--input", idx.toString(), "--output", dataset.toString());
             checkDataset(dataset);
 
-            // Two workers, one local step each: one round of 200 images is the whole epoch.
+            // Two workers, one local step each: one round of 200 images is an epoch; two rounds, a checkpoint each,
+            // so that a driver killed in round 2 has round 1's to resume from.
             String[] train = {"--data", dataset.toString(), "--conf",
                 project.conf().resolve("mnist-small.conf").toString(), "--workers", "2", "--averaging-frequency", "1",
-                "--epochs", "1"};
+                "--epochs", "2", "--checkpoint-every", "1"};
             double undisturbed = vcaps.run("train", concat(train, "--output", run.toString()));
             checkRun(run);
 
             String[] classify = {"--model", run.resolve("model.zip").toString(), "--data", dataset.toString(),
                 "--split", "test"};
             double classifySeconds = vcaps.run("classify", concat(classify, "--output", classified.toString()));
-            vcaps.run("generate", "--model", run.resolve("model.zip").toString(), "--output", generated.toString(),
-                    "--per-entity", Integer.toString(PER_ENTITY), "--sheets");
+            String[] generate = {"--model", run.resolve("model.zip").toString(), "--per-entity",
+                Integer.toString(PER_ENTITY), "--sheets", "--images", "png"};
+            double generateSeconds = vcaps.run("generate", concat(generate, "--output", generated.toString()));
             checkBatchOutputs(dir, dataset, classified, generated);
 
             List<Path> applications = cluster.applications();
@@ -109,14 +114,55 @@ class StandaloneClusterTest {
             System.out.printf("executor killed while classify wrote: %.0f s against %.0f s undisturbed%n",
                     rescored, classifySeconds);
 
-            Started speculative = vcaps.start("generate-speculative", "generate", "--spark", "spark.speculation=true",
-                    "--model", run.resolve("model.zip").toString(), "--output", dir.resolve("speculative").toString(),
-                    "--per-entity", "2");
-            assertTrue(speculative.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-            assertEquals(1, speculative.process().exitValue(), "generate with spark.speculation=true");
-            assertTrue(Processes.tail(speculative.log(), 50).contains("refuses speculative execution"),
-                    Processes.tail(speculative.log(), 5));
-            assertTrue(Files.notExists(dir.resolve("speculative")), "no output");
+            // The executor killed while a task attempt of generate's PNG job has written a file and is paused.
+            Path killedGenerated = dir.resolve("generated-killed");
+            Path pause = Files.createFile(dir.resolve("pause-png-once"));
+            Started killedGenerate = vcaps.start("generate-killed", "generate", concat(generate, "--output",
+                    killedGenerated.toString(), "--spark", "spark.hadoop.vcaps.fault.pause-once=" + pause));
+            assertEquals(1, ExecutorKills.killDuringImageWrite(cluster, killedGenerate.process(), pause,
+                    killedGenerated), "executors killed while PNG files were written");
+            double regenerated = vcaps.await(killedGenerate);
+            FaultChecks.sameTable(dir, generated, killedGenerated, killedGenerate.log());
+            FaultChecks.sameFiles(generated, killedGenerated, "_images");
+            FaultChecks.sameFiles(generated, killedGenerated, "_sheets");
+            System.out.printf("executor killed while generate wrote PNG files: %.0f s against %.0f s undisturbed%n",
+                    regenerated, generateSeconds);
+
+            // The driver SIGKILLed inside round 2, then the same command with --resume.
+            Path resumedRun = dir.resolve("run-resumed");
+            Started killedDriver = vcaps.start("train-driver-killed", "train", concat(train, "--output",
+                    resumedRun.toString()));
+            ExecutorKills.killDriverInSecondRound(cluster, killedDriver.process(), resumedRun);
+            double beforeKill = (System.nanoTime() - killedDriver.start()) / 1e9;
+            assertEquals(1, FaultChecks.rounds(resumedRun).size(), "rounds done when the driver was killed");
+            Started resume = vcaps.start("train-resumed", "train", concat(train, "--output", resumedRun.toString(),
+                    "--resume"));
+            double resumed = vcaps.await(resume);
+            assertTrue(Processes.tail(resume.log(), 10_000).contains("resuming from "),
+                    "the resumed run started from the checkpoint");
+            FaultChecks.sameTraining(run, resumedRun);
+            System.out.printf("driver killed in round 2 after %.0f s, resumed in %.0f s, against %.0f s"
+                    + " undisturbed%n", beforeKill, resumed, undisturbed);
+
+            // Every job that would run tasks refuses speculative execution, before any work.
+            Map<String, String[]> speculativeJobs = new TreeMap<>(Map.of(
+                    "train", concat(train, "--output", dir.resolve("speculative-train").toString()),
+                    "classify", concat(classify, "--output", dir.resolve("speculative-classify").toString()),
+                    "generate", concat(generate, "--output", dir.resolve("speculative-generate").toString())));
+            Map<String, Started> speculative = new TreeMap<>();
+            for (Map.Entry<String, String[]> job : speculativeJobs.entrySet()) {
+                speculative.put(job.getKey(), vcaps.start(job.getKey() + "-speculative", job.getKey(),
+                        concat(job.getValue(), "--spark", "spark.speculation=true")));
+            }
+            for (Map.Entry<String, Started> job : speculative.entrySet()) {
+                Started started = job.getValue();
+                assertTrue(started.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                assertEquals(1, started.process().exitValue(), job.getKey() + " with spark.speculation=true");
+                assertTrue(Processes.tail(started.log(), 50).contains("vcaps " + job.getKey()
+                        + " refuses speculative execution"), Processes.tail(started.log(), 5));
+                assertTrue(Files.notExists(dir.resolve("speculative-" + job.getKey())), "no output of "
+                        + job.getKey());
+            }
         } catch (Throwable failure) {
             if (cluster != null) {
                 logs.addAll(cluster.logs());
@@ -177,6 +223,10 @@ class StandaloneClusterTest {
             assertEquals(expected, perEntity, "generate writes --per-entity images of every digit");
             try (Stream<Path> sheets = Files.list(generated.resolve("_sheets"))) {
                 assertEquals(DIGITS, sheets.filter(p -> p.toString().endsWith(".png")).count(), "contact sheets");
+            }
+            try (Stream<Path> images = Files.walk(generated.resolve("_images"))) {
+                assertEquals(DIGITS * PER_ENTITY, images.filter(p -> p.toString().endsWith(".png")).count(),
+                        "a PNG file per generated image");
             }
         } finally {
             spark.stop();

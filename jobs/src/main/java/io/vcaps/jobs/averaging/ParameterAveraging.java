@@ -60,7 +60,7 @@ public final class ParameterAveraging<E> {
         public Iterator<WorkerReport> call(Integer worker, Iterator<E> shard) {
             InjectedFaults.maybeFail("round " + (round + 1) + ", worker " + worker);
             String slot = "worker-" + worker;
-            LocalTraining.Worker<E> w = WorkerPool.borrow(training.key(), slot, training::newWorker);
+            LocalTraining.Worker<E> w = WorkerPool.borrow(training.key(), slot, round, training::newWorker);
             try {
                 TrainingState start = state.value();
                 start.applyTo(w.networks());
@@ -72,7 +72,7 @@ public final class ParameterAveraging<E> {
                 TrainingState end = TrainingState.capture(w.networks(), start.learningRateScale());
                 return Collections.singletonList(new WorkerReport(worker, end, totals)).iterator();
             } finally {
-                WorkerPool.release(training.key(), slot, w);
+                WorkerPool.release(training.key(), slot, round, w);
             }
         }
     }

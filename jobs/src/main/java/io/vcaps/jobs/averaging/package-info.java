@@ -6,7 +6,8 @@
  * (partition i of the shards is worker i's) writes it into its networks, runs F local steps on minibatches of its
  * shard, and returns its state; {@code treeAggregate} sums the states weighted by examples
  * ({@link io.vcaps.jobs.averaging.StateSum}), and only that sum reaches the driver. A worker keeps its networks and
- * decoded shard between rounds ({@link io.vcaps.jobs.averaging.WorkerPool}).
+ * decoded shard between rounds while its executor keeps running that shard
+ * ({@link io.vcaps.jobs.averaging.WorkerPool}).
  *
  * <p>Data order and noise are functions of (seed, round, worker) alone ({@link io.vcaps.jobs.averaging.MinibatchOrder},
  * {@link io.vcaps.jobs.averaging.Seeds}), so a round gives the same result whenever it runs, which is what makes a

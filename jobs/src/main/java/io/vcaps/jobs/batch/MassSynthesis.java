@@ -7,21 +7,26 @@ import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.WorkerThreads;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.PairFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.util.SerializableConfiguration;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import scala.Tuple2;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -61,13 +66,9 @@ public final class MassSynthesis {
             String staging = output.staging().toString();
             Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
             try {
-                String pngDir = request.png()
-                        ? new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString() : null;
                 JavaRDD<Row> rows = spark.range(0, total, 1, request.partitions()).toJavaRDD()
                         .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(),
-                                request.seed(),
-                                request.temperature(), pngDir,
-                                        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
+                                request.seed(), request.temperature(),
                                 WorkerThreads.plan(spark.sparkContext(), request.partitions()),
                                 request.standardPrior()));
                 spark.createDataFrame(rows, SynthesisSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists)
@@ -78,6 +79,9 @@ public final class MassSynthesis {
                         .parquet(staging);
             } finally {
                 bytes.destroy();
+            }
+            if (request.png()) {
+                writeImages(spark, output, model.shape(), request.perEntity());
             }
             if (request.sheets()) {
                 writeSheets(spark, output, model, entities, request.perEntity());
@@ -110,6 +114,54 @@ public final class MassSynthesis {
                     + "; the model's entities are " + model.entityNames());
         }
         return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * A PNG file per row of the table just written ({@code _images/<k>-<name>/<index>.png}), encoded from its pixels
+     * by a second Spark job through Hadoop's commit protocol ({@link PngFileOutput}). The synthesis tasks used to
+     * write these files themselves, straight into the staging folder: correct only while every attempt of a
+     * partition wrote the same names and bytes and no two ran at once, since a speculative copy or an attempt
+     * still running on an executor the driver had given up on (a zombie) could truncate a file another attempt
+     * had finished. Through the committer each attempt writes only its own work folder and the job commit takes one
+     * attempt per partition, so retries, zombies and speculation cannot leave a file of a losing attempt. The
+     * images come from the committed rows, so the files and the table are the same pixels by construction.
+     */
+    private static void writeImages(SparkSession spark, CommittedOutput output, ImageShape shape, long perEntity)
+            throws IOException {
+        Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+        // v1: an attempt's files reach the output only at the job commit, never while a task commits.
+        conf.setInt(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, 1);
+        conf.setBoolean(FileOutputCommitter.SUCCESSFUL_JOB_OUTPUT_DIR_MARKER, false);
+        HadoopFiles.parquet(spark, output.staging())
+                .select(SynthesisSchema.ENTITY, SynthesisSchema.ENTITY_NAME, SynthesisSchema.INDEX,
+                        SynthesisSchema.PIXELS)
+                .toJavaRDD().mapToPair(new ImageFile(shape, perEntity))
+                .saveAsNewAPIHadoopFile(new Path(output.staging(), SynthesisSchema.IMAGES_DIR).toString(),
+                        String.class, byte[].class, PngFileOutput.class, conf);
+    }
+
+    /** A row of the table as its PNG file: the path under {@code _images} and the encoded image. */
+    private static final class ImageFile implements PairFunction<Row, String, byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final ImageShape shape;
+        private final long perEntity;
+        private transient Map<Integer, String> folders;
+
+        ImageFile(ImageShape shape, long perEntity) {
+            this.shape = shape;
+            this.perEntity = perEntity;
+        }
+
+        @Override
+        public Tuple2<String, byte[]> call(Row row) {
+            if (folders == null) {
+                folders = new HashMap<>();
+            }
+            int entity = row.getInt(0);
+            String folder = folders.computeIfAbsent(entity, k -> SynthesisSchema.entityStem(k, row.getString(1)));
+            return new Tuple2<>(folder + "/" + SynthesisSchema.indexName(row.getLong(2), perEntity) + ".png",
+                    PngImages.image((byte[]) row.get(3), shape.height(), shape.width(), shape.channels()));
+        }
     }
 
     /** A contact sheet per entity from the first images written, read back from the table (the very same pixels). */

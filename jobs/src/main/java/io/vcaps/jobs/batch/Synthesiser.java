@@ -3,25 +3,16 @@ package io.vcaps.jobs.batch;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.ml.ExecutorModels;
-import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.WorkerThreads;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.util.SerializableConfiguration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
@@ -29,7 +20,8 @@ import java.util.NoSuchElementException;
  * {@link SynthesisSchema} rows, lazily. Images are decoded in batches aligned to multiples of {@link #BATCH} within
  * each entity, whatever the partition holds (a batch cut by a partition boundary is decoded whole and the rows
  * outside the partition dropped), so every image comes out of the very same computation, and the same bytes, for
- * any number of partitions or executors. With {@code pngDir} set, each image is also written as a PNG file.
+ * any number of partitions or executors. Writes no files: the PNG files are made from the committed rows
+ * ({@link MassSynthesis}).
  */
 public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private static final long serialVersionUID = 1L;
@@ -43,41 +35,27 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private final long perEntity;
     private final long seed;
     private final double temperature;
-    private final String pngDir;
-    private final SerializableConfiguration conf;
     private final int threads;
     private final boolean standardPrior;
 
     /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
     Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
-            double temperature, String pngDir, SerializableConfiguration conf, int threads, boolean standardPrior) {
+            double temperature, int threads, boolean standardPrior) {
         this.bundleId = bundleId;
         this.bundle = bundle;
         this.entities = entities;
         this.perEntity = perEntity;
         this.seed = seed;
         this.temperature = temperature;
-        this.pngDir = pngDir;
-        this.conf = conf;
         this.threads = threads;
         this.standardPrior = standardPrior;
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Long> numbers) throws IOException {
+    public Iterator<Row> call(Iterator<Long> numbers) {
         WorkerThreads.apply(threads);
         VcnModel cached = ExecutorModels.get(bundleId, bundle);
         VcnModel model = standardPrior ? cached.withPriors(null) : cached;
-        FileSystem fs = null;
-        if (pngDir != null) {
-            fs = HadoopFiles.plain(conf.value(), new Path(pngDir));
-            FileSystem opened = fs;
-            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
-            if (task != null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close(opened));
-            }
-        }
-        Pictures pictures = fs != null ? new Pictures(fs) : null;
         return new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();
             private int next;
@@ -106,7 +84,7 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
                         }
                         end++;
                     }
-                    decode(model, (int) slot, batchStart, batchEnd, start, end, pending, pictures);
+                    decode(model, (int) slot, batchStart, batchEnd, start, end, pending);
                 }
                 return true;
             }
@@ -122,8 +100,8 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     }
 
     /** Decodes the aligned batch [batchStart, batchEnd) of entity slot {@code slot}, keeping [from, to). */
-    private void decode(VcnModel model, int slot, long batchStart, long batchEnd, long from, long to, List<Row> out,
-            Pictures pictures) {
+    private void decode(VcnModel model, int slot, long batchStart, long batchEnd, long from, long to,
+            List<Row> out) {
         int entity = entities[slot];
         String name = model.entityNames().get(entity);
         ImageShape shape = model.shape();
@@ -148,9 +126,6 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
             }
             out.add(RowFactory.create(name + "-" + seed + "-" + index, entity, name, seed, index, temperature, z,
                     entity, new Integer[] {entity}, shape.height(), shape.width(), shape.channels(), pixels));
-            if (pictures != null) {
-                writePng(pictures, entity, name, index, pixels, shape);
-            }
         }
     }
 
@@ -164,44 +139,5 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
                     + columns);
         }
         return values;
-    }
-
-    private void writePng(Pictures pictures, int entity, String name, long index, byte[] pixels, ImageShape shape) {
-        String file = SynthesisSchema.indexName(index, perEntity) + ".png";
-        try (OutputStream out = pictures.folder(entity, name).create(file)) {
-            out.write(PngImages.image(pixels, shape.height(), shape.width(), shape.channels()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write "
-                    + new Path(new Path(pngDir, SynthesisSchema.entityStem(entity, name)), file), e);
-        }
-    }
-
-    /** A task's PNG folders, one per entity, each created once. */
-    private final class Pictures {
-        private final FileSystem fs;
-        private final Map<Integer, HadoopFiles.Folder> folders = new HashMap<>();
-
-        Pictures(FileSystem fs) {
-            this.fs = fs;
-        }
-
-        HadoopFiles.Folder folder(int entity, String name) throws IOException {
-            HadoopFiles.Folder folder = folders.get(entity);
-            if (folder == null) {
-                folder = HadoopFiles.folder(fs, new Path(pngDir, SynthesisSchema.entityStem(entity, name)));
-                folders.put(entity, folder);
-            }
-            return folder;
-        }
-    }
-
-    private static void close(FileSystem fs) {
-        if (fs != null) {
-            try {
-                fs.close();
-            } catch (IOException e) {
-                // Nothing is buffered in a closed file system; the files are written.
-            }
-        }
     }
 }

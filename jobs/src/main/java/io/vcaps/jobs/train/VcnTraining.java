@@ -114,13 +114,13 @@ public final class VcnTraining implements LocalTraining<Example> {
             if (!it.hasNext()) {
                 return Collections.singletonList(zero.call()).iterator();
             }
-            VcnWorker worker = WorkerPool.borrow(key, "eval", this::newWorker);
+            VcnWorker worker = WorkerPool.borrow(key, "eval", WorkerPool.ANY_ROUND, this::newWorker);
             try {
                 WorkerThreads.apply(threads);
                 state.value().applyTo(worker.networks());
                 return Collections.singletonList(sum.apply(worker.model(), it)).iterator();
             } finally {
-                WorkerPool.release(key, "eval", worker);
+                WorkerPool.release(key, "eval", WorkerPool.ANY_ROUND, worker);
             }
         });
     }

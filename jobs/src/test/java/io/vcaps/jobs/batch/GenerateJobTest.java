@@ -89,6 +89,15 @@ class GenerateJobTest {
             assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(three.resolve(one.relativize(p))),
                     p.toString());
         }
+        // What the committer of the PNG files leaves: the entity folders of PNG files, no markers or checksums.
+        for (Path run : List.of(one, three)) {
+            try (Stream<Path> entries = Files.list(run.resolve(SynthesisSchema.IMAGES_DIR));
+                    Stream<Path> files = Files.walk(run.resolve(SynthesisSchema.IMAGES_DIR))) {
+                assertEquals(List.of("2-2", "7-7"), entries.map(p -> p.getFileName().toString()).sorted().toList());
+                assertEquals(List.of(), files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".png"))
+                        .toList(), "files other than PNGs under " + run);
+            }
+        }
         Path first = one.resolve(SynthesisSchema.IMAGES_DIR).resolve("2-2").resolve("000.png");
         BufferedImage image = ImageIO.read(first.toFile());
         assertEquals(28, image.getWidth());
