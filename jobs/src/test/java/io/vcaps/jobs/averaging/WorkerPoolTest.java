@@ -30,8 +30,8 @@ class WorkerPoolTest {
     @Test
     void aShardsWorkerIsReleasedOnceItsShardRunsOnAnotherExecutor() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
-        ComputationGraphConfiguration conf = Dl4jParameterAveragingTest.encoderWithSoftmax();
-        List<DataSet> batches = Dl4jParameterAveragingTest.batches(2);
+        ComputationGraphConfiguration conf = AveragingFixture.encoderWithSoftmax();
+        List<DataSet> batches = AveragingFixture.batches(2);
         ParameterAveraging<DataSet> averaging = new ParameterAveraging<>(jsc,
                 new Counted(new ComputationGraphTraining(conf, "pool-" + System.nanoTime())), 2);
         ComputationGraph start = new ComputationGraph(conf.clone());
