@@ -24,6 +24,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -69,6 +70,11 @@ class StandaloneClusterTest {
 
             vcaps.run("etl", "--source", "idx", "--input", idx.toString(), "--output", dataset.toString());
             checkDataset(dataset);
+            // The job's own console: warnings from Spark, not its start-up INFO lines (Spark 4 puts them back after
+            // spark-submit hands over, unless the job's logging is installed after Spark's own).
+            String console = Processes.tail(logs.get(0), 1_000_000);
+            assertFalse(console.contains("INFO SparkContext: Running Spark version"), "Spark's INFO lines in "
+                    + logs.get(0));
 
             // Two workers, one local step each: one round of 200 images is an epoch; two rounds, a checkpoint each,
             // so that a driver killed in round 2 has round 1's to resume from.
