@@ -82,16 +82,11 @@ final class ExecutorKills {
     }
 
     /**
-     * SIGKILLs the driver of a training job (the launcher and its JVM) inside round 2: once the checkpoint of round 1
-     * is in {@code run} and an executor has then started a task (or, if the round's tasks started before that could
-     * be seen, shortly after).
+     * SIGKILLs the driver of a training job (the launcher and its JVM) inside a round: once a task of that round
+     * has taken away {@code pause}, the file that {@code spark.vcaps.fault.pause-round} names, and paused.
      */
-    static void killDriverInSecondRound(StandaloneCluster cluster, Process job, Path run) throws Exception {
-        Path checkpoint = run.resolve("checkpoints/round-00000001");
-        await(job, "the checkpoint of round 1", () -> Files.isDirectory(checkpoint));
-        long before = runningTasks(cluster);
-        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        await(job, "a task of round 2", () -> runningTasks(cluster) > before || System.nanoTime() > deadline);
+    static void killDriverInPausedRound(Process job, Path pause) throws Exception {
+        await(job, "a task in the paused round", () -> Files.notExists(pause));
         Processes.stop(job);
     }
 

@@ -134,11 +134,12 @@ class StandaloneClusterTest {
             System.out.printf("executor killed while generate wrote PNG files: %.0f s against %.0f s undisturbed%n",
                     regenerated, generateSeconds);
 
-            // The driver SIGKILLed inside round 2, then the same command with --resume.
+            // The driver SIGKILLed while a task of round 2 is paused, then the same command with --resume.
             Path resumedRun = dir.resolve("run-resumed");
+            Path pauseRound = Files.writeString(dir.resolve("pause-round-2"), "2");
             Started killedDriver = vcaps.start("train-driver-killed", "train", concat(train, "--output",
-                    resumedRun.toString()));
-            ExecutorKills.killDriverInSecondRound(cluster, killedDriver.process(), resumedRun);
+                    resumedRun.toString(), "--spark", "spark.vcaps.fault.pause-round=" + pauseRound));
+            ExecutorKills.killDriverInPausedRound(killedDriver.process(), pauseRound);
             double beforeKill = (System.nanoTime() - killedDriver.start()) / 1e9;
             assertEquals(1, FaultChecks.rounds(resumedRun).size(), "rounds done when the driver was killed");
             Started resume = vcaps.start("train-resumed", "train", concat(train, "--output", resumedRun.toString(),

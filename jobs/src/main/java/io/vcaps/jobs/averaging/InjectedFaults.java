@@ -1,20 +1,27 @@
 package io.vcaps.jobs.averaging;
 
+import org.apache.spark.SparkEnv;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Failure testing on a real cluster, as DL4J's {@code FailureTestingListener} does it: when the JVM running a
+ * Failure testing on a real cluster, as DL4J's {@code FailureTestingListener} does it. When the JVM running a
  * worker's task has the system property {@code vcaps.fault.fail-once} naming a file that exists, the first task to
- * see it deletes it and fails, so that exactly one task of one round fails, whatever the retries. Without the
- * property nothing happens.
+ * see it deletes it and fails, so that exactly one task of one round fails, whatever the retries. When the job's
+ * Spark configuration has {@code spark.vcaps.fault.pause-round} naming a file that holds a round number (counted
+ * from 1), the first task of that round to see it deletes it and pauses, so that a test can kill the driver while
+ * the round runs. Without the properties nothing happens.
  */
 public final class InjectedFaults {
 
     /** The system property naming the file whose presence makes one task fail. */
     public static final String FAIL_ONCE = "vcaps.fault.fail-once";
+    /** The Spark configuration key naming the file that says which round's task pauses. */
+    public static final String PAUSE_ROUND = "spark.vcaps.fault.pause-round";
+    private static final long PAUSE_MS = 120_000;
 
     private InjectedFaults() {
     }
@@ -31,6 +38,28 @@ public final class InjectedFaults {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pauses this task of round {@code round} (from 1) if the pause file names that round, taking it away first. */
+    static void maybePause(long round) {
+        SparkEnv env = SparkEnv.get();
+        String marker = env == null ? null : env.conf().get(PAUSE_ROUND, null);
+        if (marker == null) {
+            return;
+        }
+        Path file = Path.of(marker);
+        try {
+            if (!Files.exists(file) || !Files.readString(file).strip().equals(Long.toString(round))
+                    || !Files.deleteIfExists(file)) {
+                return;
+            }
+            Thread.sleep(PAUSE_MS);
+        } catch (IOException e) {
+            // Another task took the file between the reads: it pauses, this one goes on.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("task killed in the injected pause (" + PAUSE_ROUND + ")", e);
         }
     }
 }

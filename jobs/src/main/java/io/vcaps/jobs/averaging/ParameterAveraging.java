@@ -59,6 +59,7 @@ public final class ParameterAveraging<E> {
         @Override
         public Iterator<WorkerReport> call(Integer worker, Iterator<E> shard) {
             InjectedFaults.maybeFail("round " + (round + 1) + ", worker " + worker);
+            InjectedFaults.maybePause(round + 1);
             String slot = "worker-" + worker;
             LocalTraining.Worker<E> w = WorkerPool.borrow(training.key(), slot, round, training::newWorker);
             try {
