@@ -32,8 +32,8 @@ final class ExecutorKills {
     }
 
     /**
-     * Kills every executor of {@code cluster} once the training job has logged its start line and an executor has
-     * then started a task: the first round's. Returns the number of executors killed.
+     * Kills an executor of {@code cluster} running a task once the training job has logged its start line and an
+     * executor has then started a task: the first round's. Returns the number of executors killed.
      */
     static int killDuringFirstRound(StandaloneCluster cluster, Process job, Path driverLog) throws Exception {
         await(job, "the start line of vcaps train", () -> read(driverLog).contains("vcaps train: "));
@@ -43,8 +43,8 @@ final class ExecutorKills {
     }
 
     /**
-     * Kills every executor of {@code cluster} once a task attempt of the job writing {@code output} has begun to
-     * write (Hadoop's committer made an {@code attempt_*} folder in the staging folder beside {@code output}).
+     * Kills an executor of {@code cluster} running a task once a task attempt of the job writing {@code output} has
+     * begun to write (Hadoop's committer made an {@code attempt_*} folder in the staging folder beside {@code output}).
      */
     static int killDuringWrite(StandaloneCluster cluster, Process job, Path output) throws Exception {
         await(job, "a task attempt writing " + output,
@@ -53,15 +53,19 @@ final class ExecutorKills {
     }
 
     /**
-     * Kills every executor of {@code cluster} while a task attempt of generate's PNG job is inside the pause that
-     * {@code spark.hadoop.vcaps.fault.pause-once=pause} injects: the attempt took {@code pause} away and has a PNG
-     * file in its work folder under {@code output}'s staging folder.
+     * Kills the executor whose task attempt of generate's PNG job is inside the pause that
+     * {@code spark.hadoop.vcaps.fault.pause-once=pause} injects: the attempt took {@code pause} away, wrote its JVM's
+     * process id to {@code pause.pid} and has a PNG file in its work folder under {@code output}'s staging folder.
      */
     static int killDuringImageWrite(StandaloneCluster cluster, Process job, Path pause, Path output)
             throws Exception {
-        await(job, "a PNG file of a paused task attempt", () -> Files.notExists(pause) && inStaging(output,
-                f -> f.toString().contains("/attempt_") && f.toString().endsWith(".png")));
-        return kill(cluster);
+        Path pid = pause.resolveSibling(pause.getFileName() + ".pid");
+        await(job, "a PNG file of a paused task attempt", () -> Files.isRegularFile(pid) && Files.size(pid) > 0
+                && inStaging(output, f -> f.toString().contains("/attempt_") && f.toString().endsWith(".png")));
+        long paused = Long.parseLong(Files.readString(pid).strip());
+        List<ProcessHandle> executors = cluster.executors().stream().filter(p -> p.pid() == paused).toList();
+        executors.forEach(ProcessHandle::destroyForcibly);
+        return executors.size();
     }
 
     /** Whether a file or folder under the staging folder beside {@code output} passes {@code test}. */
@@ -90,8 +94,29 @@ final class ExecutorKills {
         Processes.stop(job);
     }
 
-    private static int kill(StandaloneCluster cluster) {
-        List<ProcessHandle> executors = cluster.executors();
+    /**
+     * Kills one executor of the newest application: the one with the most tasks started and not finished (its
+     * {@code stderr}'s "Running task" lines less its "Finished task" lines), so that a task is lost and the other
+     * executor lives on.
+     */
+    private static int kill(StandaloneCluster cluster) throws IOException {
+        List<Path> apps = cluster.applications();
+        String busiest = null;
+        long most = 0;
+        try (Stream<Path> files = Files.walk(apps.get(apps.size() - 1))) {
+            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                List<String> lines = read(stderr).lines().toList();
+                long running = lines.stream().filter(l -> l.contains("Running task")).count()
+                        - lines.stream().filter(l -> l.contains("Finished task")).count();
+                if (running > most) {
+                    most = running;
+                    busiest = stderr.getParent().getFileName().toString();
+                }
+            }
+        }
+        String id = "--executor-id " + busiest + " ";
+        List<ProcessHandle> executors = busiest == null ? List.of() : cluster.executors().stream()
+                .filter(p -> p.info().commandLine().orElse("").contains(id)).toList();
         executors.forEach(ProcessHandle::destroyForcibly);
         return executors.size();
     }

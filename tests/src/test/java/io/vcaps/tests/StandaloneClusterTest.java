@@ -28,12 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The pipeline as an operator runs it on a cluster: a Spark standalone master and worker on this machine, and
- * etl, train, classify and generate each submitted by {@code submit-scripts/vcaps --preset standalone} as its own
- * process, on an MNIST-shaped IDX fixture. Checks what each job wrote and that the executors on the worker did
- * the work. Then the faults of docs/OPERATIONS.md ("Faults"), on the same cluster: the executor SIGKILLed inside a
- * training round, while classify writes and while generate writes its PNG files; the driver SIGKILLed inside a round
- * and the run resumed; and train, classify and generate refusing speculative execution. Everything it writes is under
+ * The pipeline as an operator runs it on a cluster: a Spark standalone master and worker on this machine, two
+ * one-core executors for each application, and etl, train, classify and generate each submitted by
+ * {@code submit-scripts/vcaps --preset standalone} as its own process, on an MNIST-shaped IDX fixture. Checks what
+ * each job wrote and that the executors on the worker did the work. Then the faults of docs/OPERATIONS.md
+ * ("Faults"), on the same cluster: one executor SIGKILLed inside a training round, while classify writes and while
+ * generate writes its PNG files (the other lives on); the driver SIGKILLed inside a round and the run resumed; and
+ * train, classify and generate refusing speculative execution. Everything it writes is under
  * {@code tests/target/standalone-cluster} (logs in {@code logs/}, the executors' in {@code work/app-*}); on failure
  * the ends of all logs are printed.
  */
@@ -299,6 +300,8 @@ class StandaloneClusterTest {
             environment.put("VCAPS_PRESET", null);
             environment.put("VCAPS_JAR", null);
             environment.put("VCAPS_SUBMIT_OPTS", null);
+            // Two one-core executors on the two-core worker: a fault kills one, and the other lives on.
+            environment.put("VCAPS_EXECUTOR_CORES", "1");
             // The launcher's `java` is this JVM's.
             environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
                     + System.getenv("PATH"));

@@ -24,8 +24,8 @@ import java.util.Map;
  * attempts ever write the same file; what the job commit leaves is one attempt's files per partition.
  *
  * <p>A task attempt pauses once after its first file when the Hadoop configuration's {@link #PAUSE_ONCE} names a
- * file that exists (it deletes it first): fault tests kill the executor inside that pause, while an attempt's files
- * are half written. Without the property nothing happens.
+ * file that exists (it deletes it first, and writes its JVM's process id beside it, {@code FILE.pid}): fault tests
+ * kill that executor inside the pause, while an attempt's files are half written. Without the property nothing happens.
  */
 public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
 
@@ -82,6 +82,8 @@ public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
         if (marker == null || !Files.deleteIfExists(java.nio.file.Path.of(marker))) {
             return;
         }
+        // Which JVM paused: the test kills that executor, and only that one.
+        Files.writeString(java.nio.file.Path.of(marker + ".pid"), Long.toString(ProcessHandle.current().pid()));
         try {
             Thread.sleep(PAUSE_MS);
         } catch (InterruptedException e) {
