@@ -1,8 +1,10 @@
 package io.vcaps.jobs.averaging;
 
+import io.vcaps.spark.InjectedPause;
 import org.apache.spark.SparkEnv;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,6 @@ public final class InjectedFaults {
     public static final String FAIL_ONCE = "vcaps.fault.fail-once";
     /** The Spark configuration key naming the file that says which round's task pauses. */
     public static final String PAUSE_ROUND = "spark.vcaps.fault.pause-round";
-    private static final long PAUSE_MS = 120_000;
 
     private InjectedFaults() {
     }
@@ -50,16 +51,13 @@ public final class InjectedFaults {
         }
         Path file = Path.of(marker);
         try {
-            if (!Files.exists(file) || !Files.readString(file).strip().equals(Long.toString(round))
-                    || !Files.deleteIfExists(file)) {
-                return;
+            if (Files.exists(file) && Files.readString(file).strip().equals(Long.toString(round))) {
+                InjectedPause.ifFirst(file, PAUSE_ROUND);
             }
-            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedIOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {
             // Another task took the file between the reads: it pauses, this one goes on.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("task killed in the injected pause (" + PAUSE_ROUND + ")", e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.vcaps.jobs.batch;
 
 import io.vcaps.spark.HadoopFiles;
+import io.vcaps.spark.InjectedPause;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -10,9 +11,7 @@ import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
 import org.apache.hadoop.mapreduce.lib.output.PathOutputCommitter;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,14 +23,13 @@ import java.util.Map;
  * attempts ever write the same file; what the job commit leaves is one attempt's files per partition.
  *
  * <p>A task attempt pauses once after its first file when the Hadoop configuration's {@link #PAUSE_ONCE} names a
- * file that exists (it deletes it first, and writes its JVM's process id beside it, {@code FILE.pid}): fault tests
- * kill that executor inside the pause, while an attempt's files are half written. Without the property nothing happens.
+ * file that exists ({@link InjectedPause}): fault tests kill that executor inside the pause, while an attempt's
+ * files are half written. Without the property nothing happens.
  */
 public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
 
     /** Hadoop configuration key ({@code spark.hadoop.vcaps.fault.pause-once} in Spark) naming the pause's file. */
     public static final String PAUSE_ONCE = "vcaps.fault.pause-once";
-    private static final long PAUSE_MS = 120_000;
 
     @Override
     public RecordWriter<String, byte[]> getRecordWriter(TaskAttemptContext context) throws IOException {
@@ -68,27 +66,16 @@ public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
             }
             if (!written) {
                 written = true;
-                maybePause(conf.get(PAUSE_ONCE));
+                String marker = conf.get(PAUSE_ONCE);
+                if (marker != null) {
+                    InjectedPause.ifFirst(java.nio.file.Path.of(marker), PAUSE_ONCE);
+                }
             }
         }
 
         @Override
         public void close(TaskAttemptContext context) throws IOException {
             fs.close();
-        }
-    }
-
-    private static void maybePause(String marker) throws IOException {
-        if (marker == null || !Files.deleteIfExists(java.nio.file.Path.of(marker))) {
-            return;
-        }
-        // Which JVM paused: the test kills that executor, and only that one.
-        Files.writeString(java.nio.file.Path.of(marker + ".pid"), Long.toString(ProcessHandle.current().pid()));
-        try {
-            Thread.sleep(PAUSE_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("task killed in the injected pause (" + PAUSE_ONCE + ")");
         }
     }
 }
