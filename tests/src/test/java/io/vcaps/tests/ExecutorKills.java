@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -100,18 +101,13 @@ final class ExecutorKills {
      * executor lives on.
      */
     private static int kill(StandaloneCluster cluster) throws IOException {
-        List<Path> apps = cluster.applications();
         String busiest = null;
         long most = 0;
-        try (Stream<Path> files = Files.walk(apps.get(apps.size() - 1))) {
-            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                List<String> lines = read(stderr).lines().toList();
-                long running = lines.stream().filter(l -> l.contains("Running task")).count()
-                        - lines.stream().filter(l -> l.contains("Finished task")).count();
-                if (running > most) {
-                    most = running;
-                    busiest = stderr.getParent().getFileName().toString();
-                }
+        for (Map.Entry<String, String> log : newestExecutorLogs(cluster).entrySet()) {
+            long running = count(log.getValue(), "Running task") - count(log.getValue(), "Finished task");
+            if (running > most) {
+                most = running;
+                busiest = log.getKey();
             }
         }
         String id = "--executor-id " + busiest + " ";
@@ -123,17 +119,17 @@ final class ExecutorKills {
 
     /** "Running task" lines in the executor logs of the newest application. */
     private static long runningTasks(StandaloneCluster cluster) throws IOException {
+        return newestExecutorLogs(cluster).values().stream().mapToLong(log -> count(log, "Running task")).sum();
+    }
+
+    /** The executor logs of the newest application, by executor id; none before the first. */
+    private static Map<String, String> newestExecutorLogs(StandaloneCluster cluster) throws IOException {
         List<Path> apps = cluster.applications();
-        if (apps.isEmpty()) {
-            return 0;
-        }
-        long n = 0;
-        try (Stream<Path> files = Files.walk(apps.get(apps.size() - 1))) {
-            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                n += read(stderr).lines().filter(l -> l.contains("Running task")).count();
-            }
-        }
-        return n;
+        return apps.isEmpty() ? Map.of() : StandaloneCluster.executorLogs(apps.get(apps.size() - 1));
+    }
+
+    private static long count(String log, String what) {
+        return log.lines().filter(l -> l.contains(what)).count();
     }
 
     private static String read(Path file) throws IOException {

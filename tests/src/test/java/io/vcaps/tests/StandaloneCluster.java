@@ -3,6 +3,7 @@ package io.vcaps.tests;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -99,9 +101,28 @@ final class StandaloneCluster {
         }
     }
 
+    /**
+     * The logs ({@code stderr}) of {@code application}'s executors, by executor id (the folder the worker gives
+     * each), as far as they are written; read leniently, since a JVM's log may hold bytes that are not UTF-8.
+     */
+    static Map<String, String> executorLogs(Path application) throws IOException {
+        Map<String, String> logs = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(application)) {
+            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                if (Files.exists(stderr)) {
+                    logs.put(stderr.getParent().getFileName().toString(),
+                            new String(Files.readAllBytes(stderr), StandardCharsets.ISO_8859_1));
+                }
+            }
+        }
+        return logs;
+    }
+
     /** The executor JVMs this cluster's worker runs now (none between applications). */
     List<ProcessHandle> executors() {
-        return workerProcess.descendants().filter(p -> p.info().commandLine().orElse("")
+        // The worker's own children only: a process an executor forks (Hadoop's shell commands) carries the
+        // executor's command line until it runs its own program.
+        return workerProcess.children().filter(p -> p.info().commandLine().orElse("")
                 .contains("CoarseGrainedExecutorBackend")).toList();
     }
 

@@ -96,8 +96,9 @@ class StandaloneClusterTest {
             List<Path> applications = cluster.applications();
             assertEquals(4, applications.size(), "one application on the worker per job: " + applications);
             for (Path app : applications) {
-                assertTrue(executorLogs(app).contains("Finished task"),
-                        "the executors of " + app.getFileName() + " ran no task");
+                assertTrue(StandaloneCluster.executorLogs(app).values().stream()
+                        .anyMatch(log -> log.contains("Finished task")), "the executors of " + app.getFileName()
+                        + " ran no task");
             }
 
             // Faults: the same training, and the same classification, with the executor SIGKILLed inside a task.
@@ -243,16 +244,6 @@ class StandaloneClusterTest {
 
     private static Set<String> ids(List<Row> rows) {
         return rows.stream().map(r -> r.getString(0)).collect(Collectors.toSet());
-    }
-
-    private static String executorLogs(Path application) throws IOException {
-        StringBuilder text = new StringBuilder();
-        try (Stream<Path> files = Files.walk(application)) {
-            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                text.append(Files.readString(stderr, java.nio.charset.StandardCharsets.ISO_8859_1));
-            }
-        }
-        return text.toString();
     }
 
     private static String[] concat(String[] a, String... b) {
