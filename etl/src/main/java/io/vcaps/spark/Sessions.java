@@ -23,8 +23,7 @@ public final class Sessions {
 
     /** The active session if there is one, otherwise a new one named {@code appName}. */
     public static SparkSession getOrCreate(String appName) {
-        SparkSession active = SparkSession.getActiveSession().getOrElse(() ->
-                SparkSession.getDefaultSession().getOrElse(() -> null));
+        SparkSession active = existing();
         if (active != null) {
             return active;
         }
@@ -47,14 +46,21 @@ public final class Sessions {
      * that hold per-worker state (train's worker pool) or must count each row once have not been shown to be
      * unharmed by that; Spark's own task retry (a failed task run again) is what they rely on. Every file the
      * executors write goes through a Hadoop committer (generate's PNG files too), but no job has been tested under
-     * speculation, so each refuses it.
+     * speculation, so each refuses it. Called before {@link #getOrCreate}, it reads the configuration the job was
+     * given, so a refused job starts no SparkContext and registers nothing with a cluster.
      */
-    public static void refuseSpeculation(SparkSession spark, String job) {
-        if (spark.sparkContext().getConf().getBoolean("spark.speculation", false)) {
+    public static void refuseSpeculation(String job) {
+        SparkSession active = existing();
+        SparkConf conf = active != null ? active.sparkContext().getConf() : new SparkConf();
+        if (conf.getBoolean("spark.speculation", false)) {
             throw new JobFailure(job + " refuses speculative execution (spark.speculation = true): a duplicate task"
                     + " could write its files twice or twice train a worker; run it with spark.speculation=false"
                     + " (Spark's task retries still apply)");
         }
+    }
+
+    private static SparkSession existing() {
+        return SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession().getOrElse(() -> null));
     }
 
     private static String defaultHadoopTmp(SparkConf given) {

@@ -153,7 +153,7 @@ class StandaloneClusterTest {
             System.out.printf("driver killed in round 2 after %.0f s, resumed in %.0f s, against %.0f s"
                     + " undisturbed%n", beforeKill, resumed, undisturbed);
 
-            // Every job that would run tasks refuses speculative execution, before any work.
+            // Every job that would run tasks refuses speculative execution, before it starts a SparkContext.
             Map<String, String[]> speculativeJobs = new TreeMap<>(Map.of(
                     "train", concat(train, "--output", dir.resolve("speculative-train").toString()),
                     "classify", concat(classify, "--output", dir.resolve("speculative-classify").toString()),
@@ -167,8 +167,12 @@ class StandaloneClusterTest {
                 Started started = job.getValue();
                 assertTrue(started.process().waitFor(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
                 assertEquals(1, started.process().exitValue(), job.getKey() + " with spark.speculation=true");
-                assertTrue(Processes.tail(started.log(), 50).contains("vcaps " + job.getKey()
-                        + " refuses speculative execution"), Processes.tail(started.log(), 5));
+                String jobConsole = Files.readString(started.log());
+                assertTrue(jobConsole.contains("vcaps " + job.getKey() + " refuses speculative execution"),
+                        Processes.tail(started.log(), 5));
+                // Refused before its SparkContext starts: nothing registered with the master, nothing to tear down.
+                assertFalse(jobConsole.contains("\tat "), job.getKey() + " printed a stack trace:\n"
+                        + Processes.tail(started.log(), 20));
                 assertTrue(Files.notExists(dir.resolve("speculative-" + job.getKey())), "no output of "
                         + job.getKey());
             }

@@ -62,8 +62,8 @@ public final class ClassifyJob implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        Sessions.refuseSpeculation("vcaps classify");
         SparkSession spark = Sessions.getOrCreate("vcaps classify");
-        Sessions.refuseSpeculation(spark, "vcaps classify");
         BatchClassification.Result result = BatchClassification.run(spark, request);
         String eval = result.evaluation() == null
                 ? (result.foreignEntities().isEmpty() ? "no labels" : "no labels the model knows")

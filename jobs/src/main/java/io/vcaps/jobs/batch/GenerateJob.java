@@ -81,8 +81,8 @@ public final class GenerateJob implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        Sessions.refuseSpeculation("vcaps generate");
         SparkSession spark = Sessions.getOrCreate("vcaps generate");
-        Sessions.refuseSpeculation(spark, "vcaps generate");
         if (partitions == null) {
             request = request(spark.sparkContext().defaultParallelism());
         }

@@ -59,8 +59,8 @@ public final class TrainJob implements Callable<Integer> {
         if (master != null) {
             System.setProperty("spark.master", master);
         }
+        Sessions.refuseSpeculation("vcaps train");
         SparkSession spark = Sessions.getOrCreate("vcaps train");
-        Sessions.refuseSpeculation(spark, "vcaps train");
         new TrainingRun(spark, new TrainingRun.Request(data, output, conf, workers, averagingFrequency, epochs,
                 minutes, checkpointEvery, resume), System.out).run();
         return 0;
