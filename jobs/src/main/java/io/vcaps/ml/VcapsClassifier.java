@@ -1,6 +1,7 @@
 package io.vcaps.ml;
 
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.Provenance;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.etl.EtlRequest;
 import io.vcaps.etl.Splits;
@@ -44,11 +45,14 @@ import static org.apache.spark.sql.functions.col;
  * {@code labels}, {@code pixels}, {@code height}, {@code width}, {@code channels}, and {@code split} train/test,
  * else split by id hash as the ETL splits), keeps the run record (model.zip, best.zip, eval.json, metrics.jsonl,
  * checkpoints) in a new folder {@code fit-N} of {@code runDir} (a tuning loop fits many copies of one estimator),
- * and returns the trained {@link VcapsModel} (the last model, model.zip). Unfitted, it saves and loads as Spark's own
+ * and returns the trained {@link VcapsModel}: the last model (model.zip), or with {@code returnModel = best} the most
+ * accurate on the held-out rows (best.zip), as early stopping wants. Unfitted, it saves and loads as Spark's own
  * estimators do ({@code DefaultParamsWritable}: its params as JSON metadata), so a {@code Pipeline} holding it does.
  */
 public final class VcapsClassifier extends Estimator<VcapsModel> implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
+
+    private static final String[] RETURNED = {Provenance.Selection.LAST, Provenance.Selection.BEST};
 
     private final String uid;
     private final Param<String> runDir;
@@ -59,6 +63,7 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
     private final DoubleParam epochs;
     private final DoubleParam minutes;
     private final DoubleParam testFraction;
+    private final Param<String> returnModel;
 
     public VcapsClassifier() {
         this(Identifiable.randomUID("vcapsClassifier"));
@@ -80,6 +85,9 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
         minutes = new DoubleParam(this, "minutes", "time budget; 0: the configuration's", ParamValidators.gtEq(0));
         testFraction = new DoubleParam(this, "testFraction", "share of rows held out when there is no split column",
                 ParamValidators.inRange(0, 1));
+        returnModel = new Param<>(this, "returnModel", "which of the run's models fit returns: last (model.zip) or "
+                + "best (best.zip, the most accurate held-out evaluation)", ParamValidators.inArray(RETURNED));
+        setDefault(returnModel, Provenance.Selection.LAST);
         setDefault(conf, "");
         setDefault(entityNames, new String[0]);
         setDefault(workers, 0);
@@ -181,8 +189,9 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
         } catch (IOException e) {
             throw new UncheckedIOException("training into " + run + " failed: " + e.getMessage(), e);
         }
+        String bundle = Provenance.Selection.BEST.equals(getReturnModel()) ? RunDirectory.BEST : RunDirectory.MODEL;
         VcapsModel model = VcapsModel.fromBundle(rows.sparkSession().sparkContext().hadoopConfiguration(),
-                new Path(run, RunDirectory.MODEL).toString());
+                new Path(run, bundle).toString());
         return model.setParent(this);
     }
 
@@ -249,6 +258,14 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
         return testFraction;
     }
 
+    public Param<String> returnModel() {
+        return returnModel;
+    }
+
+    public String getReturnModel() {
+        return getOrDefault(returnModel);
+    }
+
     public String getConf() {
         return getOrDefault(conf);
     }
@@ -287,5 +304,9 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
 
     public VcapsClassifier setTestFraction(double value) {
         return (VcapsClassifier) set(testFraction, value);
+    }
+
+    public VcapsClassifier setReturnModel(String value) {
+        return (VcapsClassifier) set(returnModel, value);
     }
 }

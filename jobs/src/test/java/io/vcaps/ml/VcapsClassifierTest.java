@@ -32,6 +32,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,16 +58,22 @@ class VcapsClassifierTest {
         Path run = dir.resolve("run");
         Dataset<Row> digits = spark.read().parquet(fixture.dataset.toString()).drop("label_name");
         VcapsClassifier classifier = new VcapsClassifier().setRunDir(run.toString()).setConf(conf.toString())
-                .setWorkers(2).setAveragingFrequency(5).setEpochs(3);
+                .setWorkers(2).setAveragingFrequency(5).setEpochs(3).setReturnModel("best");
         VcapsModel model = classifier.fit(digits);
         assertSame(classifier, model.parent());
         assertEquals(10, model.entityNames().size());
+        Path fitted = run.resolve("fit-1");
+        assertEquals(VcapsModel.fromBundle(fitted.resolve("best.zip").toString()).bundleId(), model.bundleId(),
+                "returnModel = best returns best.zip");
+        assertEquals("best", model.model().provenance().selection().model());
+        assertNotEquals(VcapsModel.fromBundle(fitted.resolve("model.zip").toString()).bundleId(), model.bundleId());
+        assertThrows(IllegalArgumentException.class, () -> classifier.setReturnModel("newest"));
 
         Dataset<Row> scored = model.transform(digits.where(col("split").equalTo("test")));
         long rows = scored.count();
         long right = scored.where(col("predicted").equalTo(col("label"))).count();
         double accuracy = right / (double) rows;
-        JsonNode eval = new ObjectMapper().readTree(run.resolve("fit-1").resolve("eval.json").toFile());
+        JsonNode eval = new ObjectMapper().readTree(fitted.resolve("eval.json").toFile());
         System.out.printf("fit: held-out accuracy %.4f (eval.json %.4f) on %d images%n", accuracy,
                 eval.get("accuracy").asDouble(), rows);
         assertEquals(TrainedFixture.TEST, rows);
