@@ -1,16 +1,19 @@
 package io.vcaps.spark;
 
 import picocli.CommandLine;
+import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * Runs a picocli job command the way every vcaps job runs: {@code --help} and {@code --version}
  * exit 0, a bad flag or value prints the problem and exits 2, a failure prints one line naming what
- * failed and exits 1 (with the stack trace too when {@code VCAPS_DEBUG} is set).
+ * failed and exits 1 (with the stack trace too when {@code VCAPS_DEBUG} is set). A class missing or different on
+ * the classpath (a library older than the one vcaps was built with) is such a failure too, not a JVM stack trace.
  */
 public final class JobCommandLine {
     /** Exit code for bad flags or values. */
@@ -31,7 +34,18 @@ public final class JobCommandLine {
         return commandLine
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(JobCommandLine::badArguments)
+                .setExecutionStrategy(JobCommandLine::runLast)
                 .setExecutionExceptionHandler(JobCommandLine::failed);
+    }
+
+    /** picocli's default strategy, except that a {@link LinkageError} reaches {@link #failed} like an exception. */
+    private static int runLast(ParseResult parseResult) {
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } catch (LinkageError e) {
+            List<CommandLine> parsed = parseResult.asCommandLineList();
+            throw new ExecutionException(parsed.get(parsed.size() - 1), String.valueOf(e), e);
+        }
     }
 
     /** Runs {@code command} with {@code args} and returns the exit code. */
@@ -71,15 +85,23 @@ public final class JobCommandLine {
      */
     public static String describe(Throwable e) {
         Throwable innermost = e;
+        boolean linkage = false;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof JobFailure) {
                 return oneLine(t.getMessage());
             }
+            linkage |= t instanceof LinkageError;
             innermost = t;
         }
         String message = innermost.getMessage();
         String type = innermost.getClass().getSimpleName();
-        return message == null || message.isBlank() ? type : type + ": " + oneLine(message);
+        String line = message == null || message.isBlank() ? type : type + ": " + oneLine(message);
+        if (linkage) {
+            line += " (a class this jar, built for Spark " + SparkLine.spark() + " and Scala " + SparkLine.scala()
+                    + ", calls is missing or different on this classpath: an older copy of a library Spark ships"
+                    + " comes first, or the jar runs on another Spark line; docs/OPERATIONS.md, \"Spark lines\")";
+        }
+        return line;
     }
 
     private static String oneLine(String message) {
