@@ -138,12 +138,4 @@ class CommittedOutputTest {
         assertEquals("overwrite", OutputMode.OVERWRITE.toString());
         assertEquals("error", OutputMode.ERROR.toString());
     }
-
-    @Test
-    void failuresAreDescribedInOneLine() {
-        assertEquals("input not found: /x", JobCommandLine.describe(new RuntimeException("wrapped",
-                new JobFailure("input not found: /x"))));
-        assertEquals("IOException: disk full on /data", JobCommandLine.describe(new IllegalStateException("outer",
-                new IOException("disk full\n on /data"))));
-    }
 }

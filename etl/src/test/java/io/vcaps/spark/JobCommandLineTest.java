@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;
@@ -31,6 +32,14 @@ class JobCommandLineTest {
         @Override
         public void run() {
         }
+    }
+
+    @Test
+    void failuresAreDescribedInOneLine() {
+        assertEquals("input not found: /x", JobCommandLine.describe(new RuntimeException("wrapped",
+                new JobFailure("input not found: /x"))));
+        assertEquals("IOException: disk full on /data", JobCommandLine.describe(new IllegalStateException("outer",
+                new IOException("disk full\n on /data"))));
     }
 
     @Test
