@@ -174,6 +174,14 @@ public final class TrainingState implements Serializable {
         return buffer().getInt(counts(network) + 4);
     }
 
+    /** Overwrites every network's iteration and epoch counts, in place: for a state just assembled from chunks. */
+    void setCounts(int[] iterations, int[] epochs) {
+        ByteBuffer out = buffer();
+        for (int i = 0; i < networks(); i++) {
+            out.putInt(counts(i), iterations[i]).putInt(counts(i) + 4, epochs[i]);
+        }
+    }
+
     /** The same state with another learning-rate scale. */
     public TrainingState withLearningRateScale(double scale) {
         byte[] copy = bytes.clone();
@@ -275,7 +283,7 @@ public final class TrainingState implements Serializable {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** A new state of the same layout as {@code layout} holding {@code values} (one array per slot). */
+    /** A new state of the same layout as {@code layout} holding {@code values} (one array per slot; null: zeros). */
     static TrainingState build(List<Slot> layout, double scale, int[] iterations, int[] epochs, double[][] values) {
         ByteBuffer out = ByteBuffer.allocate(sizeOf(layout)).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(MAGIC).putDouble(scale).putInt(layout.size() / 2);
@@ -288,6 +296,10 @@ public final class TrainingState implements Serializable {
                     continue;
                 }
                 out.put(code(slot.type())).putInt(slot.length());
+                if (values == null) {
+                    out.position(out.position() + slot.length() * width(slot.type()));
+                    continue;
+                }
                 double[] v = values[2 * i + k];
                 if (slot.type() == DataType.FLOAT) {
                     for (double x : v) {
@@ -301,6 +313,12 @@ public final class TrainingState implements Serializable {
             }
         }
         return of(out.array());
+    }
+
+    /** A state of layout {@code layout} holding zeros, counts 0 and scale 1. */
+    static TrainingState zeros(List<Slot> layout) {
+        int networks = layout.size() / 2;
+        return build(layout, 1.0, new int[networks], new int[networks], null);
     }
 
     private static int sizeOf(List<Slot> layout) {

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * resumed run needs to continue exactly: the rounds done (data order and noise derive from the round), the
  * learning-rate scale, the non-finite rounds so far, and the best evaluation so far with the evaluations since it
  * (early stopping; the best model's parameters are {@code checkpoints/best-round-NNNNNNNN.zip}). The run's shape
- * (workers, averaging frequency) is recorded so that a resume that would change the arithmetic is refused.
+ * (workers, averaging frequency, the outer optimizer's settings; its momentum is {@code outer-state.bin} beside
+ * the model) is recorded so that a resume that would change the arithmetic is refused.
  */
 public record Checkpoint(
         @JsonProperty("rounds") long rounds,
@@ -25,5 +26,6 @@ public record Checkpoint(
         @JsonProperty("created") String created,
         @JsonProperty("best") Best best,
         @JsonProperty("evaluations_without_improvement") int evaluationsWithoutImprovement,
-        @JsonProperty("evaluated_round") long evaluatedRound) {
+        @JsonProperty("evaluated_round") long evaluatedRound,
+        @JsonProperty("outer") String outer) {
 }

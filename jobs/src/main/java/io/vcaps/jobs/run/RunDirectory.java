@@ -41,6 +41,8 @@ public final class RunDirectory {
     public static final String METRICS = "metrics.jsonl";
     public static final String CHECKPOINTS = "checkpoints";
     static final String PROGRESS = "progress.json";
+    /** The outer optimizer's state in a checkpoint (absent when the run has no outer optimizer). */
+    static final String OUTER = "outer-state.bin";
     private static final Pattern CHECKPOINT = Pattern.compile("round-(\\d+)");
     private static final Pattern BEST_STATE = Pattern.compile("best-round-(\\d+)\\.zip");
     static final ObjectMapper JSON = new ObjectMapper()
@@ -154,8 +156,23 @@ public final class RunDirectory {
         }
     }
 
-    /** Writes a checkpoint atomically and drops all but the newest {@code keep}. */
-    public Path writeCheckpoint(VcnModel model, Checkpoint progress, int keep) throws IOException {
+    /** Reads the outer optimizer's state of a checkpoint, empty when it has none. */
+    public Optional<byte[]> readOuterState(Path checkpoint) throws IOException {
+        Path file = new Path(checkpoint, OUTER);
+        if (!fs.exists(file)) {
+            return Optional.empty();
+        }
+        try (InputStream in = fs.open(file)) {
+            return Optional.of(in.readAllBytes());
+        }
+    }
+
+    /**
+     * Writes a checkpoint atomically, with the outer optimizer's state when {@code outerState} is not null, and
+     * drops all but the newest {@code keep}.
+     */
+    public Path writeCheckpoint(VcnModel model, byte[] outerState, Checkpoint progress, int keep)
+            throws IOException {
         Path dir = file(CHECKPOINTS);
         fs.mkdirs(dir);
         String name = String.format("round-%08d", progress.rounds());
@@ -164,6 +181,9 @@ public final class RunDirectory {
         HadoopFiles.writeIntoPlace(fs, inPlace, staging, target, folder -> {
             fs.mkdirs(folder);
             HadoopFiles.create(fs, new Path(folder, MODEL), out -> ModelBundle.write(model, out));
+            if (outerState != null) {
+                HadoopFiles.create(fs, new Path(folder, OUTER), out -> out.write(outerState));
+            }
             // Last: written in place on an object store, a checkpoint without it is never taken as the newest.
             HadoopFiles.create(fs, new Path(folder, PROGRESS),
                     out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, progress));

@@ -7,6 +7,7 @@ import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.averaging.Network;
+import io.vcaps.jobs.averaging.OuterOptimizer;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Round;
 import io.vcaps.jobs.averaging.TrainingState;
@@ -53,6 +54,7 @@ final class RoundLoop {
     private final List<Network> masterNetworks;
     private final MetricsLog metrics;
     private final ParameterAveraging<Example> averaging;
+    private final OuterOptimizer outer;
     private final VcnTraining training;
     private final PrintStream console;
     private final int workers;
@@ -78,14 +80,15 @@ final class RoundLoop {
      * best, if any), or starts afresh when it is null.
      */
     RoundLoop(TrainingSettings settings, VcnConfig config, TrainingData data, RunDirectory run, VcnModel master,
-            Checkpoint resumed, VcnModel resumedBest, ParameterAveraging<Example> averaging, VcnTraining training,
-            PrintStream console, int workers, int frequency) throws IOException {
+            Checkpoint resumed, VcnModel resumedBest, ParameterAveraging<Example> averaging, OuterOptimizer outer,
+            VcnTraining training, PrintStream console, int workers, int frequency) throws IOException {
         this.settings = settings;
         this.config = config;
         this.data = data;
         this.run = run;
         this.master = master;
         this.averaging = averaging;
+        this.outer = outer;
         this.training = training;
         this.console = console;
         this.workers = workers;
@@ -128,6 +131,9 @@ final class RoundLoop {
             double budget = settings.minutes() * 60;
             ConsoleProgress progress = new ConsoleProgress(console, totalRounds, budget);
             writeStart(sizes, totalRounds, resumed);
+            averaging.driverLimits(state.bytes().length, workers).ifPresent(problem -> {
+                throw new JobFailure(problem);
+            });
 
             current = averaging.broadcast(state);
             begin = System.nanoTime();
@@ -342,6 +348,8 @@ final class RoundLoop {
         start.putAll(settings.describe());
         start.put("workers", workers);
         start.put("averaging_frequency", frequency);
+        start.put("state_bytes", state.bytes().length);
+        start.put("reduce_chunks", averaging.chunks(state.bytes().length, workers));
         start.put("threads_per_worker", threads);
         start.put("resumed", resumed);
         start.put("model", "last");
@@ -353,10 +361,13 @@ final class RoundLoop {
                 totalRounds * (double) perRound / trainExamples, trainExamples, run.root()));
     }
 
-    /** A round whose workers all stayed finite: its average is the new state. */
+    /**
+     * A round whose workers all stayed finite: its average is the new state, or, with an outer optimizer, the outer
+     * step from the state the round started from.
+     */
     private void averagedIn(Round result, MetricsLine.SparkHealth health, double epoch, double elapsed)
             throws IOException {
-        state = result.averaged();
+        state = outer.step(state, result.averaged());
         metrics.write(new MetricsLine.Rounds(rounds, stats(result, health, epoch), round3(elapsedBefore + elapsed)));
     }
 
@@ -391,7 +402,7 @@ final class RoundLoop {
     private Checkpoint progress(double epoch) {
         return new Checkpoint(rounds, epoch, rounds * perRound, scale, nonFinite, workers, frequency,
                 config.batchSize(), config.seed(), data.id(), round3(elapsedBefore + elapsed()),
-                Instant.now().toString(), best.best(), best.withoutImprovement(), sampled);
+                Instant.now().toString(), best.best(), best.withoutImprovement(), sampled, settings.outerDescription());
     }
 
     /**
@@ -403,7 +414,8 @@ final class RoundLoop {
         if (best.best() != null && !run.hasBestState(best.best().round())) {
             run.writeBestState(withState(best.state(), best.best().round(), null), best.best().round());
         }
-        Path written = run.writeCheckpoint(withState(state, progress.rounds(), null), progress,
+        byte[] outerState = outer.momentum() == null ? null : outer.momentum().bytes();
+        Path written = run.writeCheckpoint(withState(state, progress.rounds(), null), outerState, progress,
                 settings.checkpointsKept());
         sampledSinceCheckpoint = false;
         metrics.write(new MetricsLine.Checkpointed(progress.rounds(), written.toString(), progress.epoch()));

@@ -3,7 +3,10 @@ package io.vcaps.jobs.train;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ModelShapes;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.averaging.OuterOptimizer;
+import io.vcaps.jobs.averaging.OuterStep;
 import io.vcaps.jobs.averaging.ParameterAveraging;
+import io.vcaps.jobs.averaging.TrainingState;
 import io.vcaps.jobs.run.Checkpoint;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.JobCommandLine;
@@ -67,16 +70,18 @@ public final class TrainingRun {
         VcnModel master;
         VcnModel best = null;
         Checkpoint resumed = null;
+        byte[] outerState = null;
         int workers;
         int frequency;
         if (latest.isPresent()) {
             resumed = latest.get().progress();
             master = latest.get().model();
             best = latest.get().best();
+            outerState = latest.get().outer();
             config = master.config();
             workers = resumed.workers();
             frequency = resumed.averagingFrequency();
-            checkResumable(resumed, master, data, latest.get().path());
+            checkResumable(resumed, master, data, latest.get().path(), settings);
             console.println("resuming from " + latest.get().path() + " (round " + resumed.rounds() + ", epoch "
                     + String.format(java.util.Locale.ROOT, "%.2f", resumed.epoch())
                     + "); the model configuration is the checkpoint's");
@@ -98,11 +103,13 @@ public final class TrainingRun {
                         + data.shape() + " images of " + data.path() + ": " + e.getMessage(), e);
             }
         }
-        return train(settings, config, jsc, data, run, master, resumed, best, workers, frequency);
+        OuterOptimizer outer = new OuterOptimizer(settings.outer(), outerState == null ? null
+                : TrainingState.of(outerState));
+        return train(settings, config, jsc, data, run, master, resumed, best, outer, workers, frequency);
     }
 
     /** A checkpoint read whole: where it is, its progress, its model and the best model it names (or null). */
-    private record Resumable(Path path, Checkpoint progress, VcnModel model, VcnModel best) {
+    private record Resumable(Path path, Checkpoint progress, VcnModel model, VcnModel best, byte[] outer) {
     }
 
     /**
@@ -119,7 +126,8 @@ public final class TrainingRun {
                 Checkpoint progress = run.readProgress(checkpoint);
                 VcnModel model = run.readModel(checkpoint);
                 VcnModel best = progress.best() == null ? null : run.readBestState(progress.best().round());
-                return Optional.of(new Resumable(checkpoint, progress, model, best));
+                byte[] outer = run.readOuterState(checkpoint).orElse(null);
+                return Optional.of(new Resumable(checkpoint, progress, model, best, outer));
             } catch (IOException | RuntimeException e) {
                 // The bundle reader's own message says what and where; describe() would give its innermost cause.
                 String why = e instanceof IOException && e.getMessage() != null
@@ -136,17 +144,24 @@ public final class TrainingRun {
     }
 
     private Outcome train(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc, TrainingData data,
-            RunDirectory run, VcnModel master, Checkpoint resumed, VcnModel best, int workers, int frequency)
-            throws IOException {
+            RunDirectory run, VcnModel master, Checkpoint resumed, VcnModel best, OuterOptimizer outer, int workers,
+            int frequency) throws IOException {
         int threads = WorkerThreads.plan(spark.sparkContext(), workers);
         VcnTraining training = new VcnTraining(config, master.shape(), master.entityNames(), master.dataType(),
                 UUID.randomUUID().toString(), threads);
-        ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training, settings.aggregationDepth());
-        return new RoundLoop(settings, config, data, run, master, resumed, best, averaging, training, console,
+        ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training, settings.reducePartitions());
+        return new RoundLoop(settings, config, data, run, master, resumed, best, averaging, outer, training, console,
                 workers, frequency).run(resumed != null);
     }
 
-    private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where) {
+    private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where,
+            TrainingSettings settings) {
+        String outer = c.outer() == null ? TrainingSettings.describe(List.of(OuterStep.OFF, OuterStep.OFF, OuterStep.OFF)) : c.outer();
+        if (!outer.equals(settings.outerDescription())) {
+            throw new JobFailure("checkpoint " + where + " was trained with the outer optimizer " + outer
+                    + ", the configuration now says " + settings.outerDescription()
+                    + "; resuming would not continue the same run");
+        }
         if (request.workers() != null && request.workers() != c.workers()) {
             throw new JobFailure("checkpoint " + where + " was trained by " + c.workers() + " workers; resuming with "
                     + request.workers() + " would not continue the same run (leave out --workers)");

@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.config.ConfigChecks;
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.jobs.averaging.OuterStep;
 import io.vcaps.spark.JobFailure;
 
 import java.io.File;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,7 +26,8 @@ import java.util.Map;
  * @param checkpointsKept             newest checkpoints kept
  * @param evalEvery                   rounds between held-out evaluations (the last round always has one)
  * @param evalExamples                held-out images per evaluation during training (0: all); the final uses all
- * @param aggregationDepth            depth of Spark's treeAggregate
+ * @param reducePartitions            reduce tasks that average a round's state, one chunk each; 0: one per 4 MiB of
+ *                                    state, at most one per worker
  * @param maxNonFiniteRounds          rounds with a NaN or infinite loss tolerated before the run fails
  * @param nonFiniteLearningRateFactor learning rates are multiplied by this after such a round
  * @param priorImages                 train images the model's entity priors are fitted to after the last round
@@ -32,10 +35,11 @@ import java.util.Map;
  * @param roundRetries                times a round whose Spark job failed is run again before the run fails
  * @param patience                    held-out evaluations (every {@code evalEvery} rounds) without a better
  *                                    accuracy after which the run stops early; 0: never
+ * @param outer                       the outer optimizer's step for E, G and D, in that order
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
-        int checkpointsKept, int evalEvery, long evalExamples, int aggregationDepth, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor, long priorImages, int roundRetries, int patience) {
+        int checkpointsKept, int evalEvery, long evalExamples, int reducePartitions, int maxNonFiniteRounds,
+        double nonFiniteLearningRateFactor, long priorImages, int roundRetries, int patience, List<OuterStep> outer) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -46,7 +50,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         check(checkpointsKept >= 1, "checkpoints-kept", checkpointsKept, "at least 1");
         check(evalEvery >= 1, "eval-every", evalEvery, "at least 1");
         check(evalExamples >= 0, "eval-examples", evalExamples, "0 or more");
-        check(aggregationDepth >= 1, "aggregation-depth", aggregationDepth, "at least 1");
+        check(reducePartitions >= 0, "reduce-partitions", reducePartitions, "0 (automatic) or more");
+        outer = List.copyOf(outer);
         check(maxNonFiniteRounds >= 1, "non-finite.max-rounds", maxNonFiniteRounds, "at least 1");
         check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
                 nonFiniteLearningRateFactor, "in (0, 1]");
@@ -76,12 +81,28 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         try {
             return new TrainingSettings(t.getInt("workers"), t.getInt("averaging-frequency"), t.getDouble("epochs"),
                     t.getDouble("minutes"), t.getInt("checkpoint-every"), t.getInt("checkpoints-kept"),
-                    t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("aggregation-depth"),
+                    t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("reduce-partitions"),
                     t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
-                    t.getLong("prior-images"), t.getInt("round-retries"), t.getInt("early-stopping.patience"));
+                    t.getLong("prior-images"), t.getInt("round-retries"), t.getInt("early-stopping.patience"),
+                    List.of(outer(t, "encoder"), outer(t, "generator"), outer(t, "discriminator")));
         } catch (ConfigException e) {
             throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
+    }
+
+    private static OuterStep outer(Config t, String network) {
+        Config o = t.getConfig("outer." + network);
+        try {
+            return new OuterStep(o.getBoolean("enabled"), o.getDouble("learning-rate"), o.getDouble("momentum"),
+                    o.getBoolean("nesterov"));
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure("vcaps.training.outer." + network + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether any network takes an outer step. */
+    public boolean outerOn() {
+        return outer.stream().anyMatch(OuterStep::enabled);
     }
 
     /** These settings with the given values replacing theirs where not null. */
@@ -91,8 +112,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newFrequency != null ? newFrequency : averagingFrequency, newEpochs != null ? newEpochs : epochs,
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
-                evalExamples, aggregationDepth, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages,
-                roundRetries, patience);
+                evalExamples, reducePartitions, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages,
+                roundRetries, patience, outer);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -110,6 +131,19 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("prior_images", priorImages);
         m.put("round_retries", roundRetries);
         m.put("early_stopping_patience", patience);
+        m.put("reduce_partitions", reducePartitions);
+        m.put("outer", outerDescription());
         return m;
+    }
+
+    /** The outer optimizer per network, as recorded: {@code encoder: ..., generator: ..., discriminator: ...}. */
+    public String outerDescription() {
+        return describe(outer);
+    }
+
+    /** The outer steps of E, G and D as recorded. */
+    static String describe(List<OuterStep> steps) {
+        return "encoder: " + steps.get(0).describe() + "; generator: " + steps.get(1).describe()
+                + "; discriminator: " + steps.get(2).describe();
     }
 }

@@ -10,6 +10,7 @@ import io.vcaps.jobs.averaging.MinibatchOrder;
 import io.vcaps.jobs.averaging.Network;
 import io.vcaps.jobs.averaging.ParameterAveraging;
 import io.vcaps.jobs.averaging.Seeds;
+import io.vcaps.jobs.averaging.ShardCache;
 import io.vcaps.jobs.averaging.StepTotals;
 import io.vcaps.jobs.averaging.TrainingState;
 import io.vcaps.jobs.averaging.WorkerPool;
@@ -95,7 +96,7 @@ public final class VcnTraining implements LocalTraining<Example> {
 
     @Override
     public VcnWorker newWorker() {
-        return new VcnWorker(newModel(), threads);
+        return new VcnWorker(newModel(), threads, key);
     }
 
     /** What each partition computes from its examples with the state's model; serializable, as Spark needs. */
@@ -114,32 +115,55 @@ public final class VcnTraining implements LocalTraining<Example> {
             if (!it.hasNext()) {
                 return Collections.singletonList(zero.call()).iterator();
             }
-            VcnWorker worker = WorkerPool.borrow(key, "eval", WorkerPool.ANY_ROUND, this::newWorker);
+            VcnWorker worker = WorkerPool.borrow(key, this::newWorker);
             try {
                 WorkerThreads.apply(threads);
                 state.value().applyTo(worker.networks());
                 return Collections.singletonList(sum.apply(worker.model(), it)).iterator();
             } finally {
-                WorkerPool.release(key, "eval", WorkerPool.ANY_ROUND, worker);
+                WorkerPool.release(key, worker);
             }
         });
     }
 
-    /** One executor's model and, once read, the shard it trains on. */
+    /**
+     * One shard as a worker trains on it: its examples in id order (the order Spark delivers a partition in may
+     * vary) and, once asked for, its minibatch order.
+     */
+    private static final class Shard {
+        private final List<Example> examples;
+        private MinibatchOrder order;
+        private int orderSteps;
+
+        private Shard(Iterator<Example> partition) {
+            List<Example> read = new ArrayList<>();
+            partition.forEachRemaining(read::add);
+            Collections.sort(read);
+            examples = read;
+        }
+
+        synchronized MinibatchOrder order(long seed, int worker, int batchSize, int steps) {
+            if (order == null || orderSteps != steps) {
+                order = new MinibatchOrder(seed, worker, examples.size(), batchSize, steps);
+                orderSteps = steps;
+            }
+            return order;
+        }
+    }
+
+    /** One executor task slot's model; the shard it trains in a task comes from the executor's {@link ShardCache}. */
     public static final class VcnWorker implements Worker<Example> {
 
         private final VcnModel model;
         private final List<Network> networks;
         private final Random random;
         private final int threads;
-        private List<Example> shard;
-        private int shardWorker = -1;
-        private MinibatchOrder order;
-        private int orderSteps;
+        private final String key;
 
-        VcnWorker(VcnModel model, int threads) {
+        VcnWorker(VcnModel model, int threads, String key) {
             this.model = model;
             this.threads = threads;
+            this.key = key;
             this.networks = VcnTraining.networks(model);
             this.random = Nd4j.getRandomFactory().getNewRandomInstance(model.config().seed());
         }
@@ -156,28 +180,18 @@ public final class VcnTraining implements LocalTraining<Example> {
         @Override
         public StepTotals train(Iterator<Example> examples, int worker, long round, int steps) {
             WorkerThreads.apply(threads);
-            if (shard == null || shardWorker != worker) {
-                List<Example> read = new ArrayList<>();
-                examples.forEachRemaining(read::add);
-                Collections.sort(read);
-                shard = read;
-                shardWorker = worker;
-                order = null;
-            }
+            Shard shard = ShardCache.get(key, worker, round, () -> new Shard(examples));
             StepTotals totals = new StepTotals();
-            if (shard.isEmpty()) {
+            if (shard.examples.isEmpty()) {
                 return totals;
             }
             VcnConfig config = model.config();
-            if (order == null || orderSteps != steps) {
-                order = new MinibatchOrder(config.seed(), worker, shard.size(), config.batchSize(), steps);
-                orderSteps = steps;
-            }
+            MinibatchOrder order = shard.order(config.seed(), worker, config.batchSize(), steps);
             random.setSeed(Seeds.noise(config.seed(), round, worker));
             TrainingStep step = new TrainingStep(model, random);
             for (int j = 0; j < steps; j++) {
-                Minibatch batch = Minibatch.of(shard, order.batch(round, j), model.shape().pixels(), model.entities(),
-                        model.dataType());
+                Minibatch batch = Minibatch.of(shard.examples, order.batch(round, j), model.shape().pixels(),
+                        model.entities(), model.dataType());
                 StepLosses losses = step.fit(batch.images(), batch.present());
                 totals.add(terms(losses), losses.examples());
                 if (!losses.isFinite()) {
