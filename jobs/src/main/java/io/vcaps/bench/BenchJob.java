@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; each prints one JSON line last.",
         subcommands = {BenchJob.Model.class, SparkOverheadBench.class, BatchBenchCommands.Classify.class,
             BatchBenchCommands.Transform.class, BatchBenchCommands.Generate.class, EtlBenchmark.class,
-            QualityBench.class})
+            QualityBench.class, ScalingBench.class})
 public final class BenchJob implements Runnable {
 
     @Override

@@ -114,7 +114,7 @@ public final class SparkOverheadBench implements Callable<Integer> {
         WorkerThreads.apply(0);
         localSteps(model, step, local, order, 0, frequency);
         ParameterAveraging<Example> averaging = new ParameterAveraging<>(
-                JavaSparkContext.fromSparkContext(spark.sparkContext()), training, 2);
+                JavaSparkContext.fromSparkContext(spark.sparkContext()), training, 0);
         TrainingState state = TrainingState.capture(VcnTraining.networks(VcnModel.create(config, dataset.shape(),
                 dataset.entities(), DataType.FLOAT)), 1.0);
         Broadcast<TrainingState> current = averaging.broadcast(state);

@@ -3,11 +3,14 @@
  * {@code ParameterAveragingTrainingMaster} generalised from one network with one loss to a list of networks trained
  * by one local step ({@link io.vcaps.jobs.averaging.LocalTraining}). Each round the driver broadcasts one byte
  * array ({@link io.vcaps.jobs.averaging.TrainingState}: parameters, Adam state and iteration counts); each worker
- * (partition i of the shards is worker i's) writes it into its networks, runs F local steps on minibatches of its
- * shard, and returns its state; {@code treeAggregate} sums the states weighted by examples
- * ({@link io.vcaps.jobs.averaging.StateSum}), and only that sum reaches the driver. A worker keeps its networks and
- * decoded shard between rounds while its executor keeps running that shard
- * ({@link io.vcaps.jobs.averaging.WorkerPool}).
+ * (partition i of the shards is worker i's) writes it into its networks, runs H local steps on minibatches of its
+ * shard, and cuts its new state into chunks ({@link io.vcaps.jobs.averaging.StateChunks}); a shuffle brings chunk c
+ * of every worker, sorted by worker, to one reduce task, which averages it weighted by examples
+ * ({@link io.vcaps.jobs.averaging.ChunkAverage}), and the driver collects the means: one state per round whatever
+ * the number of workers, the same bits wherever the tasks ran. An optional outer optimizer
+ * ({@link io.vcaps.jobs.averaging.OuterOptimizer}) takes the averaged change as a gradient. An executor keeps one
+ * set of networks per task slot ({@link io.vcaps.jobs.averaging.WorkerPool}) and, apart from them, each shard it
+ * keeps running ({@link io.vcaps.jobs.averaging.ShardCache}), so logical workers can far outnumber the cores.
  *
  * <p>Data order and noise are functions of (seed, round, worker) alone ({@link io.vcaps.jobs.averaging.MinibatchOrder},
  * {@link io.vcaps.jobs.averaging.Seeds}), so a round gives the same result whenever it runs, which is what makes a

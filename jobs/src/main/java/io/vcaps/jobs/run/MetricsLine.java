@@ -22,7 +22,7 @@ public sealed interface MetricsLine {
             SECONDS = "seconds", OVERHEAD = "overhead_s", LEARNING_RATE_SCALE = "learning_rate_scale",
             ELAPSED = "elapsed_s", NON_FINITE_WORKERS = "non_finite_workers", NON_FINITE_ROUNDS = "non_finite_rounds",
             ACTION = "action", TASK_FAILURES = "task_failures", TASK_RETRIES = "task_retries",
-            EXECUTORS_LOST = "executors_lost";
+            EXECUTORS_LOST = "executors_lost", RESULT_BYTES = "result_bytes", SHUFFLE_BYTES = "shuffle_bytes";
     /** The fields of the other lines. */
     String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
             FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error", REASON = "reason",
@@ -126,7 +126,7 @@ public sealed interface MetricsLine {
         /** Fields of a round's line that are not loss terms. */
         private static final List<String> NOT_LOSSES = List.of("type", "round", EPOCH, EXAMPLES, WORKERS,
                 IMAGES_PER_S, SECONDS, OVERHEAD, ELAPSED, LEARNING_RATE_SCALE, NON_FINITE_WORKERS, NON_FINITE_ROUNDS,
-                ACTION, TASK_FAILURES, TASK_RETRIES, EXECUTORS_LOST);
+                ACTION, TASK_FAILURES, TASK_RETRIES, EXECUTORS_LOST, RESULT_BYTES, SHUFFLE_BYTES);
 
         /** The fields of a round's line, losses after the counts and before the times and Spark's health. */
         Map<String, Object> fields() {
@@ -134,7 +134,8 @@ public sealed interface MetricsLine {
             f.putAll(losses);
             f.putAll(ordered(IMAGES_PER_S, imagesPerSecond, SECONDS, seconds, OVERHEAD, overheadSeconds,
                     LEARNING_RATE_SCALE, learningRateScale, TASK_FAILURES, health.taskFailures(), TASK_RETRIES,
-                    health.taskRetries(), EXECUTORS_LOST, health.executorsLost()));
+                    health.taskRetries(), EXECUTORS_LOST, health.executorsLost(), RESULT_BYTES, health.resultBytes(),
+                    SHUFFLE_BYTES, health.shuffleBytes()));
             return f;
         }
 
@@ -149,22 +150,25 @@ public sealed interface MetricsLine {
             return new RoundStats(number(node, EPOCH), node.path(EXAMPLES).asLong(), node.path(WORKERS).asInt(),
                     losses, number(node, IMAGES_PER_S), number(node, SECONDS), number(node, OVERHEAD),
                     number(node, LEARNING_RATE_SCALE), new SparkHealth(node.path(TASK_FAILURES).asLong(),
-                    node.path(TASK_RETRIES).asLong(), node.path(EXECUTORS_LOST).asLong()));
+                    node.path(TASK_RETRIES).asLong(), node.path(EXECUTORS_LOST).asLong(),
+                    node.path(RESULT_BYTES).asLong(), node.path(SHUFFLE_BYTES).asLong()));
         }
     }
 
     /**
      * What Spark went through in one round, all its attempts together: tasks that failed (killed tasks of a failed
      * job not counted), task attempts after the first (Spark's own retries), and executors removed since the
-     * previous round's line (an executor lost between rounds is counted in the next).
+     * previous round's line (an executor lost between rounds is counted in the next); and what the round moved:
+     * the bytes of task results that reached the driver, and the bytes its tasks wrote to shuffle files.
      */
-    record SparkHealth(long taskFailures, long taskRetries, long executorsLost) {
-        /** Nothing went wrong. */
-        public static final SparkHealth NONE = new SparkHealth(0, 0, 0);
+    record SparkHealth(long taskFailures, long taskRetries, long executorsLost, long resultBytes,
+            long shuffleBytes) {
+        /** Nothing went wrong, nothing moved. */
+        public static final SparkHealth NONE = new SparkHealth(0, 0, 0, 0, 0);
 
         public SparkHealth plus(SparkHealth o) {
             return new SparkHealth(taskFailures + o.taskFailures, taskRetries + o.taskRetries,
-                    executorsLost + o.executorsLost);
+                    executorsLost + o.executorsLost, resultBytes + o.resultBytes, shuffleBytes + o.shuffleBytes);
         }
 
         public boolean isClean() {
@@ -234,7 +238,7 @@ public sealed interface MetricsLine {
      */
     record Stopped(long round, String reason, String message, Best best, int evaluationsWithoutImprovement)
             implements MetricsLine {
-        public static final String EARLY_STOPPING = "early-stopping", TIME_BUDGET = "time-budget";
+        public static final String EARLY_STOPPING = "early-stopping", TIME_BUDGET = "time-budget", GOAL = "goal";
 
         @Override
         public Map<String, Object> fields() {

@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Counts, for each attempt of a training round, the task failures, task retries (attempts after the first) and
- * lost executors that Spark's listener bus reports. The driver tags the jobs of an attempt with a local property
+ * Counts, for each attempt of a training round, the task failures, task retries (attempts after the first),
+ * lost executors, bytes of task results sent to the driver and bytes written to shuffle files that Spark's listener
+ * bus reports. The driver tags the jobs of an attempt with a local property
  * ({@link #begin}); stages carry it, so a task is counted for the attempt that ran it, never for an evaluation
  * between rounds. Listener events arrive asynchronously, so {@link #take} waits until the bus has delivered the end
  * of every job of the attempt: Spark posts a job's task ends before its job end, so by then they are all counted.
@@ -39,6 +40,8 @@ final class RoundHealth extends SparkListener implements AutoCloseable {
         int ended;
         long failures;
         long retries;
+        long resultBytes;
+        long shuffleBytes;
     }
 
     private RoundHealth(SparkContext spark) {
@@ -76,7 +79,7 @@ final class RoundHealth extends SparkListener implements AutoCloseable {
         }
         attempts.remove(id);
         stages.values().removeIf(id::equals);
-        SparkHealth health = new SparkHealth(c.failures, c.retries, executorsLost);
+        SparkHealth health = new SparkHealth(c.failures, c.retries, executorsLost, c.resultBytes, c.shuffleBytes);
         executorsLost = 0;
         return health;
     }
@@ -121,6 +124,10 @@ final class RoundHealth extends SparkListener implements AutoCloseable {
         }
         if (task.attemptNumber() > 0) {
             c.retries++;
+        }
+        if (end.taskMetrics() != null && task.successful()) {
+            c.resultBytes += end.taskMetrics().resultSize();
+            c.shuffleBytes += end.taskMetrics().shuffleWriteMetrics().bytesWritten();
         }
     }
 

@@ -175,8 +175,15 @@ final class RoundLoop {
                 previous.destroy();
 
                 boolean last = rounds >= totalRounds || (budget > 0 && elapsed >= budget);
+                boolean goal = false;
                 if (!last && rounds % settings.evalEvery() == 0) {
-                    evaluateOnSample(shards, sample, progress);
+                    goal = reachesGoal(evaluateOnSample(shards, sample, progress));
+                }
+                if (goal) {
+                    stop(MetricsLine.Stopped.GOAL, String.format(Locale.ROOT, "goal reached after round %d: held-out"
+                            + " accuracy %.4f >= vcaps.training.early-stopping.goal = %s", rounds,
+                            best.best().accuracy(), settings.goal()));
+                    break;
                 }
                 // The last round's checkpoint comes after its evaluations, with the best they leave (finish).
                 if (!last && rounds % settings.checkpointEvery() == 0) {
@@ -222,9 +229,13 @@ final class RoundLoop {
         }
     }
 
+    private boolean reachesGoal(HeldOutEvaluation.Result e) {
+        return settings.goal() > 0 && e.accuracy() >= settings.goal();
+    }
+
     /** Evaluates the current state on the held-out sample, writes its {@code eval} line and offers it as the best. */
-    private void evaluateOnSample(JavaRDD<Example> shards, JavaRDD<Example> sample, ConsoleProgress progress)
-            throws IOException {
+    private HeldOutEvaluation.Result evaluateOnSample(JavaRDD<Example> shards, JavaRDD<Example> sample,
+            ConsoleProgress progress) throws IOException {
         describe(shards, "vcaps train: held-out evaluation after round " + rounds);
         HeldOutEvaluation.Result e = HeldOutEvaluation.run(sample, current, training, data.multiLabel());
         metrics.write(evalLine(e, epoch(), false));
@@ -235,6 +246,7 @@ final class RoundLoop {
         progress.note(better ? "  the best so far"
                 : String.format(Locale.ROOT, "  best %.4f after round %d; %d evaluation(s) without improvement",
                         best.best().accuracy(), best.best().round(), best.withoutImprovement()));
+        return e;
     }
 
     /**

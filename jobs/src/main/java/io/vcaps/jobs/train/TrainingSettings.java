@@ -36,10 +36,12 @@ import java.util.Map;
  * @param patience                    held-out evaluations (every {@code evalEvery} rounds) without a better
  *                                    accuracy after which the run stops early; 0: never
  * @param outer                       the outer optimizer's step for E, G and D, in that order
+ * @param goal                        a held-out evaluation reaching this accuracy ends the run; 0: never
  */
 public record TrainingSettings(int workers, int averagingFrequency, double epochs, double minutes, int checkpointEvery,
         int checkpointsKept, int evalEvery, long evalExamples, int reducePartitions, int maxNonFiniteRounds,
-        double nonFiniteLearningRateFactor, long priorImages, int roundRetries, int patience, List<OuterStep> outer) {
+        double nonFiniteLearningRateFactor, long priorImages, int roundRetries, int patience, List<OuterStep> outer,
+        double goal) {
 
     public TrainingSettings {
         check(workers >= 0, "workers", workers, "0 or more");
@@ -52,6 +54,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         check(evalExamples >= 0, "eval-examples", evalExamples, "0 or more");
         check(reducePartitions >= 0, "reduce-partitions", reducePartitions, "0 (automatic) or more");
         outer = List.copyOf(outer);
+        check(goal >= 0 && goal <= 1, "early-stopping.goal", goal, "in [0, 1] (0: off)");
         check(maxNonFiniteRounds >= 1, "non-finite.max-rounds", maxNonFiniteRounds, "at least 1");
         check(nonFiniteLearningRateFactor > 0 && nonFiniteLearningRateFactor <= 1, "non-finite.learning-rate-factor",
                 nonFiniteLearningRateFactor, "in (0, 1]");
@@ -84,7 +87,8 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                     t.getInt("eval-every"), t.getLong("eval-examples"), t.getInt("reduce-partitions"),
                     t.getInt("non-finite.max-rounds"), t.getDouble("non-finite.learning-rate-factor"),
                     t.getLong("prior-images"), t.getInt("round-retries"), t.getInt("early-stopping.patience"),
-                    List.of(outer(t, "encoder"), outer(t, "generator"), outer(t, "discriminator")));
+                    List.of(outer(t, "encoder"), outer(t, "generator"), outer(t, "discriminator")),
+                    t.getDouble("early-stopping.goal"));
         } catch (ConfigException e) {
             throw new JobFailure("bad configuration " + source + " (vcaps.training): " + e.getMessage(), e);
         }
@@ -113,7 +117,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
                 newMinutes != null ? newMinutes : minutes,
                 newCheckpointEvery != null ? newCheckpointEvery : checkpointEvery, checkpointsKept, evalEvery,
                 evalExamples, reducePartitions, maxNonFiniteRounds, nonFiniteLearningRateFactor, priorImages,
-                roundRetries, patience, outer);
+                roundRetries, patience, outer, goal);
     }
 
     /** As recorded in metrics and checkpoints. */
@@ -132,6 +136,7 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         m.put("round_retries", roundRetries);
         m.put("early_stopping_patience", patience);
         m.put("reduce_partitions", reducePartitions);
+        m.put("early_stopping_goal", goal);
         m.put("outer", outerDescription());
         return m;
     }
