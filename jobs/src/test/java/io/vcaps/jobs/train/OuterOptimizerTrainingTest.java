@@ -1,6 +1,7 @@
 package io.vcaps.jobs.train;
 
 import io.vcaps.jobs.TestSpark;
+import io.vcaps.jobs.averaging.InjectedFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code vcaps train} with the outer optimizer on E and G: it changes the parameters (against the same run without
  * it), a run resumed from a checkpoint two rounds back ends with the uninterrupted run's parameters (the momentum is
- * in the checkpoint), and a resume under other outer settings is refused in one line.
+ * in the checkpoint), a resume under other outer settings is refused in one line, and a round whose Spark job
+ * failed and was run again leaves the parameters of the run without the fault.
  */
 class OuterOptimizerTrainingTest {
 
@@ -68,6 +70,28 @@ class OuterOptimizerTrainingTest {
                 "--output", parts.toString(), "--epochs", "2", "--resume"));
         assertEquals(0, resumed.exit(), resumed.err());
         TrainFixtures.assertSameParameters(whole.resolve("model.zip"), parts.resolve("model.zip"));
+    }
+
+    @Test
+    void aRetriedRoundWithTheOuterOptimizerEqualsTheRunWithoutTheFault() throws Exception {
+        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 80, 20);
+        File outer = TrainFixtures.conf(dir, TrainFixtures.TINY + OUTER);
+        String[] common = {"train", "--data", data, "--conf", outer.getPath(), "--workers", "2",
+                "--averaging-frequency", "1", "--epochs", "2"};
+        Path clean = dir.resolve("clean");
+        assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--output", clean.toString())).exit());
+        Path fault = dir.resolve("fault");
+        Files.writeString(fault, "fail the next task");
+        System.setProperty(InjectedFaults.FAIL_ONCE, fault.toString());
+        Path faulty = dir.resolve("faulty");
+        try {
+            assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--output", faulty.toString())).exit());
+        } finally {
+            System.clearProperty(InjectedFaults.FAIL_ONCE);
+        }
+        assertFalse(Files.exists(fault), "the injected fault fired");
+        assertEquals(1, TrainFixtures.metrics(faulty, "retry").size());
+        TrainFixtures.assertSameParameters(clean.resolve("model.zip"), faulty.resolve("model.zip"));
     }
 
     private static void delete(Path path) throws Exception {
