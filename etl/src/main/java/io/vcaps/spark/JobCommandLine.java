@@ -1,11 +1,16 @@
 package io.vcaps.spark;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -14,6 +19,7 @@ import java.util.List;
  * exit 0, a bad flag or value prints the problem and exits 2, a failure prints one line naming what
  * failed and exits 1 (with the stack trace too when {@code VCAPS_DEBUG} is set). A class missing or different on
  * the classpath (a library older than the one vcaps was built with) is such a failure too, not a JVM stack trace.
+ * Run by {@link #main}, that line is the last the console shows.
  */
 public final class JobCommandLine {
     /** Exit code for bad flags or values. */
@@ -29,8 +35,12 @@ public final class JobCommandLine {
         return configure(new CommandLine(command));
     }
 
-    /** Applies vcaps' error handling to {@code commandLine} (and so to its subcommands added later). */
+    /**
+     * Applies vcaps' error handling to {@code commandLine} (and so to its subcommands added later), and gives it
+     * and its present subcommands that have none a {@code --version} text: vcaps' version and the Spark line.
+     */
     public static CommandLine configure(CommandLine commandLine) {
+        version(commandLine);
         return commandLine
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(JobCommandLine::badArguments)
@@ -55,7 +65,36 @@ public final class JobCommandLine {
 
     /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
     public static void main(Object command, String... args) {
-        System.exit(execute(command, args));
+        int exit = execute(command, args);
+        if (exit != 0 && System.getenv("VCAPS_DEBUG") == null) {
+            silenceShutdown();
+        }
+        System.exit(exit);
+    }
+
+    /**
+     * Nothing reaches the console after a failed job's one-line reason: at exit Spark's shutdown hooks stop the
+     * SparkContext under whatever still runs (tasks, broadcasts, netty channels) and log each interruption, often
+     * with a stack trace, which would push the reason off the last line. {@code VCAPS_DEBUG} keeps them.
+     */
+    private static void silenceShutdown() {
+        System.out.flush();
+        System.err.flush();
+        System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            Configurator.setAllLevels(LogManager.ROOT_LOGGER_NAME, Level.OFF);
+        } catch (LinkageError e) {
+            // Another logging backend is bound; what it prints is its configuration's choice.
+        }
+    }
+
+    private static void version(CommandLine commandLine) {
+        CommandLine.Model.CommandSpec spec = commandLine.getCommandSpec();
+        if (spec.version().length == 0) {
+            spec.version("vcaps " + SparkLine.vcaps() + ", built for Spark " + SparkLine.spark() + " (Scala "
+                    + SparkLine.scala() + ")");
+        }
+        commandLine.getSubcommands().values().forEach(JobCommandLine::version);
     }
 
     private static int badArguments(ParameterException e, String[] args) {

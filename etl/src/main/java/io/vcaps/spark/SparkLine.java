@@ -17,6 +17,11 @@ public final class SparkLine {
     private SparkLine() {
     }
 
+    /** vcaps' own version, as the build wrote it. */
+    public static String vcaps() {
+        return BUILT.getProperty("vcaps");
+    }
+
     /** The Spark release the jar was compiled against, such as {@code 3.5.9}. */
     public static String spark() {
         return BUILT.getProperty("spark");

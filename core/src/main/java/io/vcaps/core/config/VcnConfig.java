@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Everything that shapes and trains a Variational Capsule Network, read from HOCON: the {@code vcaps} block of a
- * {@code --conf} file over the defaults in {@code reference.conf}. Names follow SPEC.md.
+ * {@code --conf} file over the defaults in {@code reference.conf}. Names follow docs/MODEL.md.
  */
 public record VcnConfig(Encoder encoder, Generator generator, Discriminator discriminator, Loss loss,
         Optimizer encoderGenerator, Optimizer discriminatorOptimizer, int batchSize, long seed,
@@ -24,7 +24,7 @@ public record VcnConfig(Encoder encoder, Generator generator, Discriminator disc
     }
 
     /**
-     * {@code conv}: SPEC's dense + two transposed convolutions; {@code dense}: CapsNet's fully connected decoder.
+     * {@code conv}: docs/MODEL.md's dense + two transposed convolutions; {@code dense}: CapsNet's dense decoder.
      * {@code condition}: G reads the entity mask T beside M(z, T), as conditional VAEs and GANs do; without it G
      * sees only M(z, T), the paper's reading.
      */

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The loss terms of SPEC §1, each with its gradient with respect to its input. Every value is a mean over the
+ * The loss terms of docs/MODEL.md, each with its gradient with respect to its input. Every value is a mean over the
  * batch, so gradients carry the 1/B.
  */
 public final class Losses {

@@ -17,7 +17,7 @@ import org.nd4j.linalg.learning.config.Adam;
 
 
 /**
- * Builds the three networks of SPEC §1 as DL4J {@code MultiLayerNetwork}s over flat NHWC images. Convolutions are
+ * Builds the three networks of docs/MODEL.md as DL4J {@code MultiLayerNetwork}s over flat NHWC images. Convolutions are
  * vcaps' own {@link NhwcConvolution} and {@link NhwcDeconvolution} (DL4J 1.0.0-M2.1's convolution layers measured
  * 10-50x slower here, see docs/BENCHMARKS.md), and so are the dense layers ({@link FullyConnected}, 8x faster than its
  * DenseLayer on G's first layer). Each is trained through external errors (the losses live in

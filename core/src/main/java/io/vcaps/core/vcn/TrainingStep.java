@@ -14,7 +14,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.List;
 
 /**
- * One step of SPEC §1's training: D on L_D with the fakes detached, then E and G together on
+ * One step of training (docs/MODEL.md, One training step): D on L_D with the fakes detached, then E and G together on
  * L_EG = L_margin + alpha L_rec + beta L_adv (+ gamma L_consistency) with D held fixed. E+G and D have their own
  * Adam. With beta = 0 there is no discriminator and no prior sample: analysis plus reconstruction.
  */

@@ -1,5 +1,5 @@
 /**
- * The Variational Capsule Network of SPEC §1, read like the SPEC: {@link io.vcaps.core.vcn.Networks} builds E, G
+ * The Variational Capsule Network of docs/MODEL.md, read like it: {@link io.vcaps.core.vcn.Networks} builds E, G
  * and D, {@link io.vcaps.core.vcn.VariationalCapsules} and {@link io.vcaps.core.vcn.Losses} hold the equations (KL,
  * margin loss on KL, sampling and masking, reconstruction, least-squares GAN), {@link io.vcaps.core.vcn.TrainingStep}
  * is one step of D on L_D then of E+G on L_EG, {@link io.vcaps.core.vcn.Classification} the argmin-KL and thresholded

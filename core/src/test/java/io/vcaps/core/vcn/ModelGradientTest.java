@@ -107,7 +107,7 @@ class ModelGradientTest {
                 }
             }
         }
-        assertEquals((over + lambda * under) / batch, margin.value(), 1e-12, "SPEC's margin loss");
+        assertEquals((over + lambda * under) / batch, margin.value(), 1e-12, "docs/MODEL.md's margin loss");
     }
 
     @Test

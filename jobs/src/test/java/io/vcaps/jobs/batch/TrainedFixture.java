@@ -30,10 +30,10 @@ public final class TrainedFixture {
     public static final int EPOCHS = 2;
     public static final int BATCH = 32;
     /**
-     * A reduced model that learns in about a minute on two busy cores. The class-consistency term (gamma, SPEC
-     * "beyond the paper") makes its prior samples recognisable after so little training. The paper's margins (2, 32)
-     * rather than the shipped ones: with 8 latent dimensions and two epochs, a capsule that starts at KL 44 on the
-     * narrow side (logvar about -12) does not get far enough to classify.
+     * A reduced model that learns in about a minute on two busy cores. The class-consistency term (gamma,
+     * docs/MODEL.md "Beyond the paper") makes its prior samples recognisable after so little training. The paper's
+     * margins (2, 32) rather than the shipped ones: with 8 latent dimensions and two epochs, a capsule that starts
+     * at KL 44 on the narrow side (logvar about -12) does not get far enough to classify.
      */
     public static final String CONF = "vcaps { model { conv1 { filters = 8, kernel = 9 }, "
             + "primary { channels = 4, kernel = 9 },"
