@@ -156,7 +156,8 @@ public final class TrainingRun {
 
     private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where,
             TrainingSettings settings) {
-        String outer = c.outer() == null ? TrainingSettings.describe(List.of(OuterStep.OFF, OuterStep.OFF, OuterStep.OFF)) : c.outer();
+        String outer = c.outer() == null ? TrainingSettings.describe(List.of(OuterStep.OFF, OuterStep.OFF,
+                OuterStep.OFF)) : c.outer();
         if (!outer.equals(settings.outerDescription())) {
             throw new JobFailure("checkpoint " + where + " was trained with the outer optimizer " + outer
                     + ", the configuration now says " + settings.outerDescription()
