@@ -53,9 +53,10 @@ class ImportRulesTest {
     }
 
     @Test
-    void theAveragingEngineMayUseInjectedPauseAlone() throws Exception {
-        assertEquals(List.of(), importViolations("main", "io.vcaps.jobs.averaging", "io.vcaps.spark.InjectedPause"));
-        assertEquals(1, importViolations("main", "io.vcaps.jobs.averaging", "io.vcaps.spark.Sessions").size());
+    void theAveragingEngineImportsNothingOfVcaps() throws Exception {
+        assertEquals(1, importViolations("main", "io.vcaps.jobs.averaging", "io.vcaps.spark.InjectedPause").size());
+        assertEquals(1, importViolations("main", "io.vcaps.jobs.averaging", "io.vcaps.jobs.train.Example").size());
+        assertEquals(List.of(), importViolations("main", "io.vcaps.jobs.averaging", "org.apache.spark.Partitioner"));
     }
 
     @Test

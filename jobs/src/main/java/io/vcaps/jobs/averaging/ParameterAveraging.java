@@ -217,8 +217,6 @@ public final class ParameterAveraging<E> {
 
         @Override
         public Iterator<Tuple2<Long, StatePiece>> call(Integer worker, Iterator<E> shard) {
-            InjectedFaults.maybeFail("round " + (round + 1) + ", worker " + worker);
-            InjectedFaults.maybePause(round + 1);
             LocalTraining.Worker<E> w = WorkerPool.borrow(training.key(), training::newWorker);
             try {
                 TrainingState start = state.value();

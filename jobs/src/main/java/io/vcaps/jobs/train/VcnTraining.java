@@ -179,6 +179,8 @@ public final class VcnTraining implements LocalTraining<Example> {
 
         @Override
         public StepTotals train(Iterator<Example> examples, int worker, long round, int steps) {
+            InjectedFaults.maybeFail("round " + (round + 1) + ", worker " + worker);
+            InjectedFaults.maybePause(round + 1);
             WorkerThreads.apply(threads);
             Shard shard = ShardCache.get(key, worker, round, () -> new Shard(examples));
             StepTotals totals = new StepTotals();

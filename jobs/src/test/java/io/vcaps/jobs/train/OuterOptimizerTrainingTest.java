@@ -1,7 +1,6 @@
 package io.vcaps.jobs.train;
 
 import io.vcaps.jobs.TestSpark;
-import io.vcaps.jobs.averaging.InjectedFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,6 @@ package io.vcaps.jobs.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vcaps.jobs.TestSpark;
-import io.vcaps.jobs.averaging.InjectedFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

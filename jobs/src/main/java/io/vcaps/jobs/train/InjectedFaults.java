@@ -1,4 +1,4 @@
-package io.vcaps.jobs.averaging;
+package io.vcaps.jobs.train;
 
 import io.vcaps.spark.InjectedPause;
 import org.apache.spark.SparkEnv;
