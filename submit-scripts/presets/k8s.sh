@@ -20,6 +20,9 @@
 #                           the application jar unless VCAPS_JAR is local:///... inside the image, and
 #                           spark.files. Required when the jar is a local file.
 #   VCAPS_EXECUTORS [2]   VCAPS_EXECUTOR_CORES [2]   VCAPS_DRIVER_MEMORY [4g]   VCAPS_EXECUTOR_MEMORY [4g]
+#   VCAPS_MAX_RESULT_SIZE   spark.driver.maxResultSize (default: Spark's 1g); vcaps train needs 1.1 x its training
+#                           state and the driver heap 8 x (it says so before round 1; docs/OPERATIONS.md, "Large
+#                           models and many workers")
 #   VCAPS_EXECUTOR_JAVACPP_CACHE  [/tmp/vcaps-javacpp-cache] where ND4J unpacks its native libraries in a pod
 # The driver pod downloads spark.files into its working directory: ship a job's --conf FILE with
 # --spark spark.files=FILE and name it by its base name. The launcher adds the Java 17 flags to
@@ -56,4 +59,7 @@ spark_confs+=(
 )
 if [ -n "${VCAPS_K8S_UPLOAD_PATH:-}" ]; then
   spark_confs+=(--conf "spark.kubernetes.file.upload.path=$VCAPS_K8S_UPLOAD_PATH")
+fi
+if [ -n "${VCAPS_MAX_RESULT_SIZE:-}" ]; then
+  spark_confs+=(--conf "spark.driver.maxResultSize=$VCAPS_MAX_RESULT_SIZE")
 fi

@@ -12,6 +12,9 @@
 #                           needs twice this per executor, though the worker's --memory counts only heaps
 #   VCAPS_EXECUTOR_CORES    default 2: the cores of one executor (a worker runs as many executors as fit)
 #   VCAPS_TOTAL_CORES       cap on the cores the job takes from the whole cluster (spark.cores.max); default all
+#   VCAPS_MAX_RESULT_SIZE   spark.driver.maxResultSize (default: Spark's 1g); vcaps train needs 1.1 x its training
+#                           state and the driver heap 8 x (it says so before round 1; docs/OPERATIONS.md, "Large
+#                           models and many workers")
 # Data and output must be paths every machine reads alike: hdfs://, s3a:// (with hadoop-aws, see
 # docs/OPERATIONS.md), or a shared mount. The launcher adds the Java 17 flags to spark.driver/executor
 # .extraJavaOptions. Executors unpack ND4J's native libraries into VCAPS_JAVACPP_CACHE (default
@@ -25,4 +28,7 @@
 spark_confs+=(--conf "spark.executor.cores=${VCAPS_EXECUTOR_CORES:-2}")
 if [ -n "${VCAPS_TOTAL_CORES:-}" ]; then
   spark_confs+=(--conf "spark.cores.max=$VCAPS_TOTAL_CORES")
+fi
+if [ -n "${VCAPS_MAX_RESULT_SIZE:-}" ]; then
+  spark_confs+=(--conf "spark.driver.maxResultSize=$VCAPS_MAX_RESULT_SIZE")
 fi

@@ -15,6 +15,9 @@
 #   VCAPS_EXECUTORS         [2] executors; vcaps train's default parallelism follows from them
 #   VCAPS_EXECUTOR_CORES    [2] cores per executor
 #   VCAPS_DRIVER_MEMORY     [4g]   VCAPS_EXECUTOR_MEMORY [4g]
+#   VCAPS_MAX_RESULT_SIZE   spark.driver.maxResultSize (default: Spark's 1g); vcaps train needs 1.1 x its training
+#                           state and the driver heap 8 x (it says so before round 1; docs/OPERATIONS.md, "Large
+#                           models and many workers")
 #   VCAPS_EXECUTOR_JAVACPP_CACHE  [/tmp/vcaps-javacpp-cache] where each node unpacks ND4J's native libraries
 #                           (about 400 MB, once per node and user)
 # In cluster mode the driver runs elsewhere: a job's --conf FILE must travel with it (--spark spark.files=FILE,
@@ -48,4 +51,7 @@ spark_confs+=(
 if [ "$deploy_mode" = cluster ]; then
   spark_confs+=(--conf "spark.driver.memoryOverhead=$driver_memory"
     --conf "spark.yarn.appMasterEnv.OMP_NUM_THREADS=$cores")
+fi
+if [ -n "${VCAPS_MAX_RESULT_SIZE:-}" ]; then
+  spark_confs+=(--conf "spark.driver.maxResultSize=$VCAPS_MAX_RESULT_SIZE")
 fi

@@ -66,11 +66,13 @@ class LauncherPresetsTest {
         assertTrue(missing.err().contains("--master"), missing.err());
 
         Submit fromEnvironment = dryRun(Map.of("VCAPS_MASTER", "spark://master.example:7077",
-                "VCAPS_EXECUTOR_CORES", "4", "VCAPS_TOTAL_CORES", "16"), prepend(JOB, "--preset", "standalone"));
+                "VCAPS_EXECUTOR_CORES", "4", "VCAPS_TOTAL_CORES", "16", "VCAPS_MAX_RESULT_SIZE", "3g"),
+                prepend(JOB, "--preset", "standalone"));
         assertEquals("spark://master.example:7077", fromEnvironment.option("--master"));
         assertEquals("client", fromEnvironment.option("--deploy-mode"));
         assertEquals("4g", fromEnvironment.option("--executor-memory"));
-        hasConfs(fromEnvironment, Map.of("spark.executor.cores", "4", "spark.cores.max", "16"));
+        hasConfs(fromEnvironment, Map.of("spark.executor.cores", "4", "spark.cores.max", "16",
+                "spark.driver.maxResultSize", "3g"));
         hasJava17Flags(fromEnvironment);
         endsWithTheJob(fromEnvironment);
 
