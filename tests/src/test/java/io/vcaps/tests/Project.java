@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +21,22 @@ record Project(Path root) {
         String root = System.getProperty("vcaps.root");
         // Run from an IDE without the surefire property: the tests module's folder is the working directory.
         return new Project((root != null ? Path.of(root) : Path.of("..")).toAbsolutePath().normalize());
+    }
+
+    /**
+     * The environment the tests run the launcher in: this JVM's, on the loopback address, with Spark from the
+     * project's jars (not an installed Spark that may differ), no preset or jar from the caller, and this JVM's
+     * {@code java} first on the path. A null value removes the variable.
+     */
+    static Map<String, String> launcherEnvironment() {
+        Map<String, String> environment = new HashMap<>(StandaloneCluster.LOOPBACK);
+        environment.put("SPARK_HOME", null);
+        environment.put("VCAPS_PRESET", null);
+        environment.put("VCAPS_JAR", null);
+        environment.put("VCAPS_SUBMIT_OPTS", null);
+        environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
+                + System.getenv("PATH"));
+        return environment;
     }
 
     Path launcher() {

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -289,17 +288,9 @@ class StandaloneClusterTest {
         }
 
         private static Map<String, String> environment() {
-            Map<String, String> environment = new HashMap<>(StandaloneCluster.LOOPBACK);
-            // The launcher must run Spark from the project's jars, not from an installed Spark that may differ.
-            environment.put("SPARK_HOME", null);
-            environment.put("VCAPS_PRESET", null);
-            environment.put("VCAPS_JAR", null);
-            environment.put("VCAPS_SUBMIT_OPTS", null);
+            Map<String, String> environment = Project.launcherEnvironment();
             // Two one-core executors on the two-core worker: a fault kills one, and the other lives on.
             environment.put("VCAPS_EXECUTOR_CORES", "1");
-            // The launcher's `java` is this JVM's.
-            environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
-                    + System.getenv("PATH"));
             return environment;
         }
 

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -118,13 +117,6 @@ class TaskPlacementTest {
     }
 
     private static Map<String, String> environment() {
-        Map<String, String> environment = new HashMap<>(StandaloneCluster.LOOPBACK);
-        environment.put("SPARK_HOME", null);
-        environment.put("VCAPS_PRESET", null);
-        environment.put("VCAPS_JAR", null);
-        environment.put("VCAPS_SUBMIT_OPTS", null);
-        environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
-                + System.getenv("PATH"));
-        return environment;
+        return Project.launcherEnvironment();
     }
 }

@@ -211,17 +211,21 @@ class ChunkedAveragingTest {
         return result.averaged();
     }
 
-    /** A training whose workers start late in an order that reverses the natural completion order. */
-    private record Staggered(LocalTraining<DataSet> training, boolean reverse) implements LocalTraining<DataSet> {
+    /** A training that wraps another's workers, changing only what a task does before and around its steps. */
+    private interface Wrapping extends LocalTraining<DataSet> {
+
+        LocalTraining<DataSet> training();
+
+        StepTotals train(Worker<DataSet> inner, Iterator<DataSet> shard, int worker, long round, int steps);
 
         @Override
-        public String key() {
-            return training.key();
+        default String key() {
+            return training().key();
         }
 
         @Override
-        public Worker<DataSet> newWorker() {
-            Worker<DataSet> inner = training.newWorker();
+        default Worker<DataSet> newWorker() {
+            Worker<DataSet> inner = training().newWorker();
             return new Worker<>() {
                 @Override
                 public List<Network> networks() {
@@ -230,45 +234,38 @@ class ChunkedAveragingTest {
 
                 @Override
                 public StepTotals train(Iterator<DataSet> shard, int worker, long round, int steps) {
-                    try {
-                        Thread.sleep(150L * (reverse ? WORKERS - 1 - worker : worker));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return inner.train(shard, worker, round, steps);
+                    return Wrapping.this.train(inner, shard, worker, round, steps);
                 }
             };
         }
     }
 
-    /** A training that keeps each shard in the executor's {@link ShardCache}, counting the shards it reads. */
-    private record CachedShards(LocalTraining<DataSet> training) implements LocalTraining<DataSet> {
+    /** A training whose workers start late in an order that reverses the natural completion order. */
+    private record Staggered(LocalTraining<DataSet> training, boolean reverse) implements Wrapping {
 
         @Override
-        public String key() {
-            return training.key();
+        public StepTotals train(Worker<DataSet> inner, Iterator<DataSet> shard, int worker, long round, int steps) {
+            try {
+                Thread.sleep(150L * (reverse ? WORKERS - 1 - worker : worker));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.train(shard, worker, round, steps);
         }
+    }
+
+    /** A training that keeps each shard in the executor's {@link ShardCache}, counting the shards it reads. */
+    private record CachedShards(LocalTraining<DataSet> training) implements Wrapping {
 
         @Override
-        public Worker<DataSet> newWorker() {
-            Worker<DataSet> inner = training.newWorker();
-            return new Worker<>() {
-                @Override
-                public List<Network> networks() {
-                    return inner.networks();
-                }
-
-                @Override
-                public StepTotals train(Iterator<DataSet> shard, int worker, long round, int steps) {
-                    List<DataSet> kept = ShardCache.get(key(), worker, round, () -> {
-                        READS.incrementAndGet();
-                        List<DataSet> read = new ArrayList<>();
-                        shard.forEachRemaining(read::add);
-                        return read;
-                    });
-                    return inner.train(kept.iterator(), worker, round, steps);
-                }
-            };
+        public StepTotals train(Worker<DataSet> inner, Iterator<DataSet> shard, int worker, long round, int steps) {
+            List<DataSet> kept = ShardCache.get(key(), worker, round, () -> {
+                READS.incrementAndGet();
+                List<DataSet> read = new ArrayList<>();
+                shard.forEachRemaining(read::add);
+                return read;
+            });
+            return inner.train(kept.iterator(), worker, round, steps);
         }
     }
 }
