@@ -104,6 +104,36 @@ class EtlJobTest {
     }
 
     @Test
+    void entityNamesNoBundleCouldHoldAreRefusedNamingTheColumnOrFolder() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        String[][] headers = {
+            {"Smiling Wearing_Hat/Cap Young", "attribute 1 \"Wearing_Hat/Cap\" holds a path separator"},
+            {"Smiling Young Smiling", "attribute 2 \"Smiling\" is named twice"},
+            {"Smiling ..hidden Young", "attribute 1 \"..hidden\" holds .."},
+        };
+        for (String[] header : headers) {
+            Path table = Fixtures.write(dir.resolve("list_attr.txt"),
+                    ("2\n" + header[0] + "\n000001.jpg 1 -1 1\n000002.jpg -1 1 1\n").getBytes());
+            err.getBuffer().setLength(0);
+            assertEquals(1, run("--source", "attributes", "--input", images.toString(), "--attributes",
+                    table.toString(), "--output", dir.resolve("out").toString()));
+            assertEquals("etl failed: attribute file file:" + table + ": the header on line 2 names " + header[1]
+                    + "; attributes become entity names, which name files and bundle entries: rename it in the header"
+                    + " (docs/DATA.md, \"Entity names\")" + System.lineSeparator(), err.toString());
+        }
+        Path folders = dir.resolve("folders");
+        Fixtures.image(folders.resolve("cat/1.png"), Fixtures.grey(28, 28, 1), "png");
+        Fixtures.image(folders.resolve("~misc/2.png"), Fixtures.grey(28, 28, 2), "png");
+        err.getBuffer().setLength(0);
+        assertEquals(1, run("--source", "folders", "--input", folders.toString(), "--output",
+                dir.resolve("out").toString()));
+        assertEquals("etl failed: folders input file:" + folders + ": class folder 1 \"~misc\" starts like a hidden,"
+                + " home or drive path; class folders become entity names, which name files and bundle entries:"
+                + " rename the folder (docs/DATA.md, \"Entity names\")" + System.lineSeparator(), err.toString());
+        assertTrue(Files.notExists(dir.resolve("out")));
+    }
+
+    @Test
     void helpListsTheOptions() {
         assertEquals(0, run("--help"));
         for (String option : new String[] {"--source", "--input", "--attributes", "--output", "--height", "--width",

@@ -168,6 +168,12 @@ class HostileBundlesTest {
         String message = refusal(withHeader(h -> h.putArray("entities").add("a").add(name).add("b")));
         assertTrue(message.contains("entity 1 ") || message.contains("entity 2 "), message);
         assertTrue(message.chars().noneMatch(c -> c < 0x20), "the message is one printable line: " + message);
+        // The same rule where names are born: no model, hence no bundle, is made with them.
+        IllegalArgumentException create = assertThrows(IllegalArgumentException.class, () -> VcnModel.create(
+                VcnConfig.parse("vcaps.model.latent-dim = 2", "tiny"), new ImageShape(8, 8, 1),
+                java.util.Arrays.asList("a", name, "b"), DataType.FLOAT));
+        assertTrue(message.endsWith(create.getMessage().substring("entity names: ".length())),
+                create.getMessage() + " | " + message);
     }
 
     @Test
