@@ -1,5 +1,6 @@
 package io.vcaps.etl;
 
+import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -100,6 +101,12 @@ public final class AttributeTable implements Serializable {
             throw new JobFailure("attribute file " + where + ": the header on line " + headerLine + " names "
                     + names.size()
                     + " attributes but most rows have " + width + " fields");
+        }
+        String badName = EntityNames.problem(names, "attribute");
+        if (badName != null) {
+            throw new JobFailure("attribute file " + where + ": the header on line " + headerLine + " names "
+                    + badName + "; attributes become entity names, which name files and bundle entries: rename it"
+                    + " in the header (docs/DATA.md, \"Entity names\")");
         }
 
         Map<String, Entry> rows = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.SeparatePaths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,7 +39,9 @@ public final class EtlPipeline {
         String input = requireExists(conf, request.input(), "input");
         String attributes = request.attributes() == null
                 ? null : requireExists(conf, request.attributes(), "attribute file");
-        try (CommittedOutput output = CommittedOutput.begin(conf, request.output(), request.mode())) {
+        try (CommittedOutput output = CommittedOutput.begin(conf, request.output(), request.mode(),
+                List.of(SeparatePaths.input("--input", request.input()),
+                        SeparatePaths.input("--attributes", request.attributes())))) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int partitions = request.partitions() > 0 ? request.partitions() : 2 * jsc.defaultParallelism();
             LOG.info("etl: reading {} from {}", request.source().key(), input);

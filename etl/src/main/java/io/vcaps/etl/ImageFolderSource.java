@@ -1,5 +1,6 @@
 package io.vcaps.etl;
 
+import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.spark.JobFailure;
@@ -55,6 +56,11 @@ public final class ImageFolderSource {
         if (classes.isEmpty()) {
             throw new JobFailure("no class folders in " + root + (splitFolders ? "/train or " + root + "/test" : "")
                     + ": expected one sub-folder of images per class");
+        }
+        String badName = EntityNames.problem(new ArrayList<>(classes), "class folder");
+        if (badName != null) {
+            throw new JobFailure("folders input " + root + ": " + badName + "; class folders become entity names,"
+                    + " which name files and bundle entries: rename the folder (docs/DATA.md, \"Entity names\")");
         }
         return new ImageFolderSource(root, new ArrayList<>(classes), splitFolders);
     }

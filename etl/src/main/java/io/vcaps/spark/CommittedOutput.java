@@ -5,17 +5,20 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * An output directory that appears complete or not at all. A job writes into {@link #staging()}, a
  * hidden sibling of the output, and {@link #commit()} renames it into place through Hadoop's
  * FileSystem API, so it works for any Hadoop URI. Closing without a commit deletes the staging
- * directory. The rename is atomic on HDFS and local disks. On an object store ({@link ObjectStores})
- * it would be a copy of every object, so there the job writes in place: {@link #staging()} is the
- * output itself, an existing one is deleted first in overwrite mode, and closing without a commit
- * deletes what the job wrote. Spark's cloud committers then make the Parquet files appear at job
- * commit (docs/OPERATIONS.md, "Object stores").
+ * directory; an existing output is replaced only at the commit. The rename is atomic on HDFS and local
+ * disks. On an object store ({@link ObjectStores}) it would be a copy of every object, so there the job
+ * writes in place: {@link #staging()} is the output itself, and closing without a commit deletes what
+ * the job wrote. In place no swap can keep an old output until the new one is whole, so an existing
+ * output is refused there even in overwrite mode: a job that fails never leaves less than it found.
+ * Spark's cloud committers make the Parquet files appear at job commit (docs/OPERATIONS.md, "Object
+ * stores"). Every output is checked against the job's inputs first ({@link SeparatePaths}).
  */
 public final class CommittedOutput implements AutoCloseable {
     private final FileSystem fs;
@@ -34,10 +37,13 @@ public final class CommittedOutput implements AutoCloseable {
     }
 
     /**
-     * Starts an output at {@code output}. Fails at once, before any work, when it exists and the mode
-     * is not {@link OutputMode#OVERWRITE}.
+     * Starts an output at {@code output}. Fails at once, before any work and before anything is deleted,
+     * when it is, contains or lies inside one of {@code inputs}, when it exists and the mode is not
+     * {@link OutputMode#OVERWRITE}, or when it exists where it would be written in place.
      */
-    public static CommittedOutput begin(Configuration conf, String output, OutputMode mode) throws IOException {
+    public static CommittedOutput begin(Configuration conf, String output, OutputMode mode,
+            List<SeparatePaths.Input> inputs) throws IOException {
+        SeparatePaths.check(conf, output, inputs);
         Path path = new Path(output);
         FileSystem fs = path.getFileSystem(conf);
         Path target = fs.makeQualified(path);
@@ -48,7 +54,11 @@ public final class CommittedOutput implements AutoCloseable {
             throw new JobFailure("output already exists: " + target + " (use --mode overwrite to replace it)");
         }
         if (ObjectStores.writesInPlace(conf, target)) {
-            fs.delete(target, true);
+            if (fs.exists(target)) {
+                throw new JobFailure("output " + target + " exists and is written in place (its scheme is in "
+                        + ObjectStores.SCHEMES + "), where the old output cannot be kept until the new one is"
+                        + " complete; delete it first, or choose another path");
+            }
             return new CommittedOutput(fs, target, target, mode, true);
         }
         return new CommittedOutput(fs, target, sibling(target, "staging"), mode, false);

@@ -33,7 +33,7 @@ class CommittedOutputTest {
     @Test
     void stagedOutputAppearsOnlyOnCommit() throws Exception {
         String uri = "file://" + dir.resolve("data");
-        try (CommittedOutput output = CommittedOutput.begin(conf, uri, OutputMode.ERROR)) {
+        try (CommittedOutput output = CommittedOutput.begin(conf, uri, OutputMode.ERROR, List.of())) {
             assertEquals(output.target().getParent(), output.staging().getParent());
             assertTrue(output.staging().getName().startsWith(".data.vcaps-staging-"), output.staging().getName());
             write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "part-0"), "rows");
@@ -48,7 +48,8 @@ class CommittedOutputTest {
 
     @Test
     void closingWithoutCommitLeavesNothing() throws Exception {
-        try (CommittedOutput output = CommittedOutput.begin(conf, dir.resolve("data").toString(), OutputMode.ERROR)) {
+        try (CommittedOutput output = CommittedOutput.begin(conf, dir.resolve("data").toString(), OutputMode.ERROR,
+                List.of())) {
             write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "part-0"), "half");
         }
         try (var entries = Files.list(dir)) {
@@ -61,12 +62,12 @@ class CommittedOutputTest {
         Files.createDirectories(dir.resolve("data"));
         Files.writeString(dir.resolve("data/old"), "old");
         JobFailure failure = assertThrows(JobFailure.class,
-                () -> CommittedOutput.begin(conf, dir.resolve("data").toString(), OutputMode.ERROR));
+                () -> CommittedOutput.begin(conf, dir.resolve("data").toString(), OutputMode.ERROR, List.of()));
         assertEquals("output already exists: file:" + dir.resolve("data") + " (use --mode overwrite to replace it)",
                 failure.getMessage());
 
         try (CommittedOutput output = CommittedOutput.begin(conf, dir.resolve("data").toString(),
-                OutputMode.OVERWRITE)) {
+                OutputMode.OVERWRITE, List.of())) {
             write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "new"), "new");
             assertTrue(Files.exists(dir.resolve("data/old")), "the old output stays until the commit");
             output.commit();
@@ -94,23 +95,54 @@ class CommittedOutputTest {
     void inPlaceTheOutputIsWrittenWhereItGoesAndRemovedWhenNotCommitted() throws Exception {
         Configuration inPlace = new Configuration(conf);
         inPlace.set(ObjectStores.SCHEMES, "file");
-        Files.createDirectories(dir.resolve("data"));
-        Files.writeString(dir.resolve("data/old"), "old");
         try (CommittedOutput output = CommittedOutput.begin(inPlace, dir.resolve("data").toString(),
-                OutputMode.OVERWRITE)) {
+                OutputMode.OVERWRITE, List.of())) {
             assertEquals(output.target(), output.staging(), "no staging folder to copy from");
-            assertFalse(Files.exists(dir.resolve("data")), "overwriting in place deletes the old output first");
             write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "new"), "new");
             output.commit();
         }
         assertEquals("new", Files.readString(dir.resolve("data/new")));
         try (CommittedOutput output = CommittedOutput.begin(inPlace, dir.resolve("half").toString(),
-                OutputMode.ERROR)) {
+                OutputMode.ERROR, List.of())) {
             write(output.fileSystem(), new org.apache.hadoop.fs.Path(output.staging(), "part-0"), "half");
         }
         try (var entries = Files.list(dir)) {
             assertEquals(List.of("data"), entries.map(p -> p.getFileName().toString()).toList(),
                     "the uncommitted output is deleted");
+        }
+    }
+
+    @Test
+    void inPlaceAnExistingOutputIsRefusedEvenInOverwriteModeAndKept() throws Exception {
+        Configuration inPlace = new Configuration(conf);
+        inPlace.set(ObjectStores.SCHEMES, "file");
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/old"), "old");
+        JobFailure failure = assertThrows(JobFailure.class, () -> CommittedOutput.begin(inPlace,
+                dir.resolve("data").toString(), OutputMode.OVERWRITE, List.of()));
+        assertEquals("output file:" + dir.resolve("data") + " exists and is written in place (its scheme is in "
+                + ObjectStores.SCHEMES + "), where the old output cannot be kept until the new one is complete;"
+                + " delete it first, or choose another path", failure.getMessage());
+        assertEquals("old", Files.readString(dir.resolve("data/old")), "the previous output is untouched");
+    }
+
+    @Test
+    void anOutputOverlappingAnInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
+        for (String schemes : new String[] {"", "file"}) {
+            Configuration own = new Configuration(conf);
+            own.set(ObjectStores.SCHEMES, schemes);
+            Files.createDirectories(dir.resolve("data"));
+            Files.writeString(dir.resolve("data/rows"), "rows");
+            for (String output : List.of(dir.resolve("data").toString(), dir.toString(),
+                    dir.resolve("data/out").toString())) {
+                JobFailure failure = assertThrows(JobFailure.class, () -> CommittedOutput.begin(own, output,
+                        OutputMode.OVERWRITE, List.of(SeparatePaths.input("--data", dir.resolve("data").toString()))));
+                assertTrue(failure.getMessage().startsWith("--output " + output + " "), failure.getMessage());
+                assertEquals("rows", Files.readString(dir.resolve("data/rows")), schemes + " " + output);
+                try (var entries = Files.list(dir)) {
+                    assertEquals(List.of("data"), entries.map(p -> p.getFileName().toString()).toList());
+                }
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.PngImages;
 import io.vcaps.jobs.report.QualityMeasures;
 import io.vcaps.ml.Bundle;
+import io.vcaps.spark.SeparatePaths;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -76,6 +77,9 @@ public final class QualityBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SparkSession spark = Sessions.getOrCreate("vcaps bench quality");
+        SeparatePaths.check(spark.sparkContext().hadoopConfiguration(), "--sheet",
+                sheet == null ? null : sheet.toAbsolutePath().toUri().toString(),
+                List.of(SeparatePaths.input("--model", model), SeparatePaths.input("--data", data)));
         Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), model);
         VcnModel sampled = switch (prior) {
             case STANDARD -> bundle.model().withPriors(null);

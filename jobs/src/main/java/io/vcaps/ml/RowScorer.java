@@ -101,16 +101,24 @@ final class RowScorer implements MapPartitionsFunction<Row, Row> {
         for (int i = 0; i < batch.size(); i++) {
             Row row = batch.get(i);
             InvalidImage why = invalid.get(i);
-            if (why != null && handleInvalid.equals(VcapsModel.SKIP)) {
-                continue;
-            }
             Object[] values = new Object[row.length() + ScoreColumns.COUNT];
             for (int f = 0; f < row.length(); f++) {
                 values[f] = row.get(f);
             }
             if (why == null) {
-                ScoreColumns.values(c, scored++, model.entityNames(), values, row.length());
-            } else {
+                try {
+                    ScoreColumns.values(c, scored++, model.entityNames(), values, row.length());
+                } catch (InvalidImage e) {
+                    if (handleInvalid.equals(VcapsModel.ERROR)) {
+                        throw new JobFailure("image " + input.name(row) + " " + e.getMessage());
+                    }
+                    why = e;
+                }
+            }
+            if (why != null && handleInvalid.equals(VcapsModel.SKIP)) {
+                continue;
+            }
+            if (why != null) {
                 ScoreColumns.invalid(why, values, row.length());
             }
             out.add(RowFactory.create(values));

@@ -5,6 +5,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,8 +47,16 @@ public final class ScoreColumns {
     /** Number of added columns. */
     static final int COUNT = 7;
 
-    /** Image {@code b} of {@code c}'s values of the added columns, into {@code out} from {@code offset}. */
-    static void values(Classification c, int b, List<String> entityNames, Object[] out, int offset) {
+    /**
+     * Image {@code b} of {@code c}'s values of the added columns, into {@code out} from {@code offset}; an image
+     * whose KL is not finite has no prediction (its argmin and score would be arbitrary): {@code non_finite}.
+     */
+    static void values(Classification c, int b, List<String> entityNames, Object[] out, int offset)
+            throws InvalidImage {
+        if (!Arrays.stream(c.kl()[b]).allMatch(Double::isFinite)) {
+            throw new InvalidImage("non_finite", "has KL " + Arrays.toString(c.kl()[b]) + ", not finite: the"
+                    + " model's values overflow or are NaN for it");
+        }
         int k = entityNames.size();
         Float[] kl = new Float[k];
         List<Integer> present = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.vcaps.core.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.core.vcn.ImageShape;
 
 import java.io.ByteArrayInputStream;
@@ -11,10 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -28,9 +27,8 @@ import java.util.zip.ZipInputStream;
  *   <li>at most {@link #MAX_ENTRIES} entries in a zip (the bundle and each network inside it), no name twice;</li>
  *   <li>a zip inflates to at most {@link #SLACK_BYTES} plus {@link #MAX_RATIO} times its compressed bytes, and to
  *       at most {@code vcaps.bundle.max-bytes} (system property, default {@link #DEFAULT_MAX_BYTES}) in all;</li>
- *   <li>images of at most {@link #MAX_SIDE} pixels a side and {@link #MAX_CHANNELS} channels; 1 to
- *       {@link #MAX_ENTITIES} entities, each name distinct, 1 to {@link #MAX_NAME_LENGTH} characters, without
- *       control characters, path separators, {@code ..}, or a leading {@code .} or {@code ~}.</li>
+ *   <li>images of at most {@link #MAX_SIDE} pixels a side and {@link #MAX_CHANNELS} channels; entity names
+ *       as {@link EntityNames} has them (the rule the ETL, training and bundle writing apply too).</li>
  * </ul>
  */
 public final class BundleLimits {
@@ -42,8 +40,8 @@ public final class BundleLimits {
     public static final long DEFAULT_MAX_BYTES = Integer.MAX_VALUE - 64;
     public static final int MAX_SIDE = 4096;
     public static final int MAX_CHANNELS = 4;
-    public static final int MAX_ENTITIES = 10_000;
-    public static final int MAX_NAME_LENGTH = 200;
+    public static final int MAX_ENTITIES = EntityNames.MAX_ENTITIES;
+    public static final int MAX_NAME_LENGTH = EntityNames.MAX_NAME_LENGTH;
 
     private static final int CHUNK = 64 << 10;
     /** The fixed part of a zip's end-of-central-directory record. */
@@ -145,53 +143,16 @@ public final class BundleLimits {
         return new ImageShape(height, width, channels);
     }
 
-    /** Refuses an entity list no job could name files or rows by. */
+    /** Refuses an entity list no job could name files or rows by ({@link EntityNames}, the one rule). */
     static void checkEntities(List<String> names) throws IOException {
-        if (names.isEmpty() || names.size() > MAX_ENTITIES) {
-            throw new IOException("declares " + names.size() + " entities, not 1 to " + MAX_ENTITIES);
+        String problem = EntityNames.problem(names, "entity");
+        if (problem != null) {
+            throw new IOException(names.isEmpty() || names.size() > MAX_ENTITIES ? "declares " + problem : problem);
         }
-        Set<String> seen = new HashSet<>();
-        for (int k = 0; k < names.size(); k++) {
-            String name = names.get(k);
-            String problem = problem(name);
-            if (problem != null) {
-                throw new IOException("entity " + k + " " + printable(name) + " " + problem);
-            }
-            if (!seen.add(name)) {
-                throw new IOException("entity " + k + " " + printable(name) + " is named twice");
-            }
-        }
-    }
-
-    private static String problem(String name) {
-        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            return "must be 1 to " + MAX_NAME_LENGTH + " characters long";
-        }
-        if (name.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
-            return "holds a control character";
-        }
-        if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
-            return "holds a path separator";
-        }
-        if (name.contains("..")) {
-            return "holds ..";
-        }
-        if (name.startsWith(".") || name.startsWith("~") || name.matches("^[A-Za-z]:.*")) {
-            return "starts like a hidden, home or drive path";
-        }
-        return null;
     }
 
     /** {@code text} quoted with control characters escaped and cut short, fit for a one-line error. */
     static String printable(String text) {
-        StringBuilder b = new StringBuilder("\"");
-        text.codePoints().limit(80).forEach(c -> {
-            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
-                b.append(String.format("\\u%04x", c));
-            } else {
-                b.appendCodePoint(c);
-            }
-        });
-        return b.append(text.length() > 80 ? "...\"" : "\"").toString();
+        return EntityNames.printable(text);
     }
 }

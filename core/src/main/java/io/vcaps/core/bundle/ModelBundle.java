@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.config.ConfigChecks;
 import io.vcaps.core.config.VcnConfig;
+import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.Provenance;
@@ -45,6 +46,10 @@ public final class ModelBundle {
     }
 
     public static void write(VcnModel model, OutputStream out) throws IOException {
+        String problem = EntityNames.problem(model.entityNames(), "entity");
+        if (problem != null) {
+            throw new IOException("cannot write a bundle no job could read: " + problem);
+        }
         ZipOutputStream zip = new ZipOutputStream(out);
         ObjectNode header = JSON.createObjectNode();
         header.put("format", "vcaps-bundle");

@@ -105,6 +105,12 @@ final class NetworkFiles {
                     ? ModelSerializer.CONFIGURATION_JSON : ModelSerializer.COEFFICIENTS_BIN));
         }
         INDArray params = readArray(coefficients);
+        long nonFinite = params.isNaN().castTo(DataType.INT64).sumNumber().longValue()
+                + params.isInfinite().castTo(DataType.INT64).sumNumber().longValue();
+        if (nonFinite > 0) {
+            // A NaN weight makes every score NaN: classify would pick an arbitrary entity without a word.
+            throw new IOException(nonFinite + " of its " + params.length() + " parameters are NaN or infinite");
+        }
         String text = renamedLayers(new String(json, StandardCharsets.UTF_8));
         BundleLimits.checkClasses(text);
         MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(text);

@@ -15,6 +15,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   M(z, T) = [T_k z_k]_k                                             the masked capsules
  *   G's input = [M(z, T), T] when G is conditioned on the entities, else M(z, T)
  * </pre>
+ *
+ * <p>logvar is the head's output r where |r| <= {@link #LOGVAR_BOUND} = L, and sign(r) (L + tanh(|r| - L))
+ * beyond: the identity wherever a trained model's logvars lie, so nothing inside changes, and within
+ * (-L - 1, L + 1) everywhere, with a slope that is continuous and never zero. Unbounded, exp(logvar) overflows
+ * float32 above 88.7: KL is +Inf, and an absent capsule's margin term 0.5 (exp(lv) - 1) * 0 is NaN.
  */
 public final class VariationalCapsules {
 
@@ -22,7 +27,12 @@ public final class VariationalCapsules {
     private final int dim;
     private final INDArray mu;
     private final INDArray logvar;
+    /** d logvar / d r, the bound's slope: 1 inside, sech^2(|r| - L) beyond. */
+    private final INDArray logvarSlope;
     private INDArray eps;
+
+    /** Where the head's logvar output starts to saturate: exp(L + 1) and its sum over capsules stay finite. */
+    public static final double LOGVAR_BOUND = 20;
 
     /** @param encoded the encoder's output [B, K*2*D]: each capsule's mu, then its logvar */
     public VariationalCapsules(INDArray encoded, int capsules, int dim) {
@@ -30,8 +40,12 @@ public final class VariationalCapsules {
         this.dim = dim;
         INDArray split = encoded.reshape('c', encoded.size(0), capsules, 2, dim);
         this.mu = split.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).dup('c');
-        this.logvar = split.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all())
+        INDArray raw = split.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all())
                 .dup('c');
+        INDArray magnitude = Transforms.abs(raw, true);
+        INDArray beyond = Transforms.tanh(Transforms.relu(magnitude.sub(LOGVAR_BOUND), false), false);
+        this.logvar = Transforms.min(magnitude, LOGVAR_BOUND, false).addi(beyond).muli(Transforms.sign(raw, true));
+        this.logvarSlope = beyond.mul(beyond).rsubi(1);
     }
 
     /** mu [B, K, D]. */
@@ -39,7 +53,7 @@ public final class VariationalCapsules {
         return mu;
     }
 
-    /** logvar [B, K, D]. */
+    /** logvar [B, K, D], bounded ({@link #LOGVAR_BOUND}). */
     public INDArray logvar() {
         return logvar;
     }
@@ -95,6 +109,7 @@ public final class VariationalCapsules {
             dMu.addi(dz);
             dLogvar.addi(dz.mul(eps).muli(Transforms.exp(logvar.mul(0.5), false)).muli(0.5));
         }
+        dLogvar.muli(logvarSlope);
         INDArray out = Nd4j.createUninitialized(mu.dataType(), batch, capsules, 2, dim);
         out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dMu);
         out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()).assign(dLogvar);

@@ -44,6 +44,7 @@ public final class VcnModel {
         if (entityNames.size() < 2) {
             throw new IllegalArgumentException("a model needs at least two entities, got " + entityNames);
         }
+        EntityNames.require(entityNames);
         Nd4j.getRandom().setSeed(config.seed());
         int k = entityNames.size();
         return new VcnModel(config, shape, entityNames,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,6 +169,12 @@ class HostileBundlesTest {
         String message = refusal(withHeader(h -> h.putArray("entities").add("a").add(name).add("b")));
         assertTrue(message.contains("entity 1 ") || message.contains("entity 2 "), message);
         assertTrue(message.chars().noneMatch(c -> c < 0x20), "the message is one printable line: " + message);
+        // The same rule where names are born: no model, hence no bundle, is made with them.
+        IllegalArgumentException create = assertThrows(IllegalArgumentException.class, () -> VcnModel.create(
+                VcnConfig.parse("vcaps.model.latent-dim = 2", "tiny"), new ImageShape(8, 8, 1),
+                java.util.Arrays.asList("a", name, "b"), DataType.FLOAT));
+        assertTrue(message.endsWith(create.getMessage().substring("entity names: ".length())),
+                create.getMessage() + " | " + message);
     }
 
     @Test
@@ -177,6 +184,29 @@ class HostileBundlesTest {
         byte[] cut = Arrays.copyOf(coefficients, coefficients.length - 4);
         IOException e = assertThrows(IOException.class, () -> NetworkFiles.readArray(cut));
         assertTrue(e.getMessage().contains("bytes follow"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"encoder", "generator", "discriminator"})
+    void aNetworkWithNonFiniteWeightsIsRefusedByName(String network) throws IOException {
+        VcnConfig config = VcnConfig.parse("""
+                vcaps.model { conv1 { filters = 4, kernel = 3 }, generator { channels = 4 }, latent-dim = 2
+                              primary { channels = 2, dim = 4, kernel = 3, stride = 2 }
+                              discriminator { channels = [2, 3] } }
+                """, "tiny");
+        VcnModel model = VcnModel.create(config, new ImageShape(8, 8, 1), List.of("a", "b", "c"), DataType.FLOAT);
+        MultiLayerNetwork net = switch (network) {
+            case "encoder" -> model.encoder();
+            case "generator" -> model.generator();
+            default -> model.discriminator();
+        };
+        net.params().putScalar(3, Float.NaN);
+        net.params().putScalar(5, Float.POSITIVE_INFINITY);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ModelBundle.write(model, out);
+        String message = refusal(out.toByteArray());
+        assertTrue(message.contains(network + ".zip is not a readable network: 2 of its " + net.params().length()
+                + " parameters are NaN or infinite"), message);
     }
 
     @Test

@@ -80,6 +80,76 @@ class ModelGradientTest {
         GradientChecks.check("heads, KL, margin, sample, mask", encoded, analytic, loss, 1000, 5);
     }
 
+    /** The encoder's output [B, K*2*D] with each capsule's mu from {@code mu} and its raw logvar from {@code raw}. */
+    private static INDArray encoded(INDArray mu, INDArray raw) {
+        return Nd4j.concat(2, mu.reshape(mu.size(0), K, 1, D), raw.reshape(raw.size(0), K, 1, D))
+                .reshape('c', mu.size(0), (long) K * 2 * D);
+    }
+
+    /** The logvar half of a gradient with respect to the encoder's output, [B, K, D]. */
+    private static INDArray logvarPart(INDArray dEncoded) {
+        return dEncoded.reshape('c', dEncoded.size(0), K, 2, D)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()).dup('c');
+    }
+
+    /**
+     * The bound on logvar has exact gradients on both sides of it: below -L with the sample-and-mask path, and
+     * above L (where exp(logvar) is about 1e9) with KL scaled down so that the differences stay precise.
+     */
+    @Test
+    void boundedLogvarHasExactGradientsBeyondTheBound() {
+        int batch = 2;
+        Nd4j.getRandom().setSeed(31);
+        INDArray mu = Nd4j.randn(DataType.DOUBLE, batch, K, D);
+        INDArray t = targets(batch);
+        INDArray low = Nd4j.create(new double[] {-40, -23, -21, -20.5, -19.5, -3, 0.7, 5, -20.2, -22, 3, -1},
+                new long[] {batch, K, D}).castTo(DataType.DOUBLE);
+        INDArray projection = Nd4j.randn(DataType.DOUBLE, batch, K * D);
+        INDArray dKl = Nd4j.rand(DataType.DOUBLE, batch, K).addi(0.5);
+        DoubleSupplier lowLoss = () -> {
+            VariationalCapsules c = new VariationalCapsules(encoded(mu, low), K, D);
+            INDArray z = c.sample(Nd4j.getRandomFactory().getNewRandomInstance(5));
+            return c.kl().mul(dKl).sumNumber().doubleValue()
+                    + VariationalCapsules.mask(z, t).mul(projection).sumNumber().doubleValue();
+        };
+        VariationalCapsules c = new VariationalCapsules(encoded(mu, low), K, D);
+        c.sample(Nd4j.getRandomFactory().getNewRandomInstance(5));
+        GradientChecks.check("logvar below the bound", low, logvarPart(c.backward(projection, t, dKl)), lowLoss,
+                100, 32);
+
+        INDArray high = Nd4j.create(new double[] {19.5, 20.3, 20.8, 21.5, 23, 25, 20.05, 22, 24, 19.9, 20.6, 21},
+                new long[] {batch, K, D}).castTo(DataType.DOUBLE);
+        INDArray scale = Nd4j.valueArrayOf(new long[] {batch, K}, 1e-9, DataType.DOUBLE);
+        DoubleSupplier highLoss = () -> new VariationalCapsules(encoded(mu, high), K, D).kl().mul(scale).sumNumber()
+                .doubleValue();
+        INDArray analytic = logvarPart(new VariationalCapsules(encoded(mu, high), K, D).backward(null, t, scale));
+        GradientChecks.check("logvar above the bound", high, analytic, highLoss, 100, 33);
+    }
+
+    @Test
+    void logvarIsTheHeadsOutputInsideTheBoundAndKlStaysFiniteInFloat32() {
+        INDArray raw = Nd4j.create(new float[] {-20, -12.5f, 0, 3.25f, 19.75f, 20}, new long[] {1, 1, 6});
+        INDArray inside = new VariationalCapsules(raw.reshape(1, 1, 1, 6).broadcast(1, 1, 2, 6).reshape(1, 12), 1, 6)
+                .logvar();
+        assertEquals(raw.reshape(1, 1, 6), inside, "the identity where trained models' logvars lie");
+
+        INDArray encoded = Nd4j.zeros(DataType.FLOAT, 2, K * 2 * D);
+        encoded.putScalar(0, D, 200f);
+        encoded.putScalar(0, D + 1, 1e30f);
+        encoded.putScalar(1, 3 * D, -1e30f);
+        VariationalCapsules c = new VariationalCapsules(encoded, K, D);
+        for (double lv : c.logvar().dup().data().asDouble()) {
+            assertTrue(Math.abs(lv) <= VariationalCapsules.LOGVAR_BOUND + 1, "logvar " + lv);
+        }
+        for (double kl : c.kl().dup().data().asDouble()) {
+            assertTrue(Double.isFinite(kl), "KL " + c.kl() + ": exp(200) used to overflow float32");
+        }
+        INDArray grad = c.backward(null, targets(2).castTo(DataType.FLOAT), Nd4j.ones(DataType.FLOAT, 2, K));
+        for (double g : grad.dup().data().asDouble()) {
+            assertTrue(Double.isFinite(g), "gradient " + grad);
+        }
+    }
+
     /** lambda = 0 leaves absent capsules out of the margin loss; it used to divide by lambda and give NaN. */
     @ParameterizedTest(name = "lambda = {0}")
     @ValueSource(doubles = {0.0, 0.5, 2.0})

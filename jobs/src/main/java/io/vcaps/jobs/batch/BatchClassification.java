@@ -11,6 +11,7 @@ import io.vcaps.ml.VcapsModel;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.SeparatePaths;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -54,8 +55,8 @@ public final class BatchClassification {
 
     public static Result run(SparkSession spark, ClassifyRequest request) throws IOException {
         try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(),
-                request.output(),
-                request.mode())) {
+                request.output(), request.mode(), List.of(SeparatePaths.input("--data", request.data()),
+                        SeparatePaths.input("--model", request.model())))) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = bundle.model();
             LabelledImages input = LabelledImages.read(spark, request.data(), request.split(), model.shape(),

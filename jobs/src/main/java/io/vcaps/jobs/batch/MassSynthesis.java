@@ -6,6 +6,7 @@ import io.vcaps.ml.Bundle;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.SeparatePaths;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -51,8 +52,7 @@ public final class MassSynthesis {
 
     public static Result run(SparkSession spark, GenerateRequest request) throws IOException {
         try (CommittedOutput output = CommittedOutput.begin(spark.sparkContext().hadoopConfiguration(),
-                request.output(),
-                request.mode())) {
+                request.output(), request.mode(), List.of(SeparatePaths.input("--model", request.model())))) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = request.standardPrior() ? bundle.model().withPriors(null) : bundle.model();
             int[] entities = entities(model, request.entities());

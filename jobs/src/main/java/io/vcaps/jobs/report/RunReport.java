@@ -14,6 +14,7 @@ import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
 import io.vcaps.spark.JobFailure;
 import io.vcaps.spark.OutputMode;
+import io.vcaps.spark.SeparatePaths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -78,32 +79,45 @@ public final class RunReport {
     public static Result write(SparkSession spark, ReportRequest request) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunRecord run = RunRecord.read(conf, request.run());
-        ClassifiedResults classified = request.classified() == null ? null
-                : ClassifiedResults.read(conf, request.classified());
         String output = request.output() != null ? request.output() : new Path(run.root(), DEFAULT_FOLDER).toString();
-        checkOutput(conf, output, run.root());
-        RunReport report = new RunReport(spark, request, run);
-        report.summary();
-        report.training();
-        report.classification(classified);
-        report.reconstructions();
-        report.samples();
-        report.traversals();
-        report.quality();
-        report.provenance();
-        return report.save(output);
+        try (CommittedOutput out = CommittedOutput.begin(conf, output, OutputMode.OVERWRITE, inputs(request, run))) {
+            checkOutput(out);
+            ClassifiedResults classified = request.classified() == null ? null
+                    : ClassifiedResults.read(conf, request.classified());
+            RunReport report = new RunReport(spark, request, run);
+            report.summary();
+            report.training();
+            report.classification(classified);
+            report.reconstructions();
+            report.samples();
+            report.traversals();
+            report.quality();
+            report.provenance();
+            return report.save(out);
+        }
     }
 
-    /** Refuses an output that would replace the run itself, or a folder that is not an earlier report. */
-    private static void checkOutput(Configuration conf, String output, Path runRoot) throws IOException {
-        Path path = new Path(output);
-        FileSystem fs = path.getFileSystem(conf);
-        Path target = fs.makeQualified(path);
-        String runPath = runRoot.toString() + "/";
-        if (runPath.startsWith(target.toString() + "/")) {
-            throw new JobFailure("--output " + target + " would replace the run directory " + runRoot
-                    + " (the report folder is replaced whole); choose a folder inside it, or elsewhere");
+    /**
+     * What the report reads: the run's own files (a report folder inside RUN_DIR is where it goes by default), and
+     * the outputs and dataset it is given or the run names.
+     */
+    private static List<SeparatePaths.Input> inputs(ReportRequest request, RunRecord run) {
+        List<SeparatePaths.Input> inputs = new ArrayList<>();
+        for (String file : List.of(RunDirectory.MODEL, RunDirectory.BEST, RunDirectory.EVAL, RunDirectory.METRICS,
+                RunDirectory.CHECKPOINTS)) {
+            inputs.add(SeparatePaths.input("--run", new Path(run.root(), file).toString()));
         }
+        inputs.add(SeparatePaths.input("--classified", request.classified()));
+        inputs.add(SeparatePaths.input("--generated", request.generated()));
+        inputs.add(request.data() != null ? SeparatePaths.input("--data", request.data())
+                : SeparatePaths.input("the run's dataset", run.datasetPath()));
+        return inputs;
+    }
+
+    /** Refuses a folder that is not an earlier report: the report folder is replaced whole. */
+    private static void checkOutput(CommittedOutput out) throws IOException {
+        FileSystem fs = out.fileSystem();
+        Path target = out.target();
         if (fs.exists(target) && (!fs.getFileStatus(target).isDirectory()
                 || fs.listStatus(target).length > 0 && !fs.exists(new Path(target, PAGE)))) {
             throw new JobFailure("--output " + target + " exists and is not a report written by vcaps report (it has"
@@ -347,15 +361,13 @@ public final class RunReport {
         page.preformatted(section, model.config().toHocon());
     }
 
-    private Result save(String output) throws IOException {
-        try (CommittedOutput out = CommittedOutput.begin(conf, output, OutputMode.OVERWRITE)) {
-            for (Figure figure : figures) {
-                HadoopFiles.write(conf, new Path(out.staging(), figure.file()), figure.png());
-            }
-            HadoopFiles.write(conf, new Path(out.staging(), PAGE), page.html().getBytes(StandardCharsets.UTF_8));
-            out.commit();
-            return new Result(new Path(out.target(), PAGE), page.images(), List.copyOf(notes));
+    private Result save(CommittedOutput out) throws IOException {
+        for (Figure figure : figures) {
+            HadoopFiles.write(conf, new Path(out.staging(), figure.file()), figure.png());
         }
+        HadoopFiles.write(conf, new Path(out.staging(), PAGE), page.html().getBytes(StandardCharsets.UTF_8));
+        out.commit();
+        return new Result(new Path(out.target(), PAGE), page.images(), List.copyOf(notes));
     }
 
     /** Puts {@code figure} on the page and keeps it to be written; null (nothing to draw) adds nothing. */

@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.dataset.ImageDataset;
@@ -63,8 +64,18 @@ public final class TrainingData {
             throw new JobFailure("dataset " + path + " names " + entities.size() + " entities " + entities
                     + "; a model needs at least two");
         }
+        requireBundleNames(entities, "dataset " + path);
         return new TrainingData(path, dataset.rows(), entities, summary.shape(), dataset.multiLabel(), counts,
                 dataset.id());
+    }
+
+    /** Refuses, before any round, entity names that no bundle could hold: the run would end unreadable. */
+    private static void requireBundleNames(List<String> entities, String what) {
+        String problem = EntityNames.problem(entities, "entity");
+        if (problem != null) {
+            throw new JobFailure(what + ": " + problem + "; no model bundle can hold that name: rename it in the"
+                    + " source and run vcaps etl again (docs/DATA.md, \"Entity names\")");
+        }
     }
 
     /**
@@ -74,6 +85,7 @@ public final class TrainingData {
      */
     public static TrainingData of(Dataset<Row> rows, List<String> entities, ImageShape shape, boolean multiLabel,
             String id) {
+        requireBundleNames(entities, id);
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Row r : rows.groupBy(DatasetSchema.SPLIT).count().collectAsList()) {
             counts.put(r.getString(0), r.getLong(1));

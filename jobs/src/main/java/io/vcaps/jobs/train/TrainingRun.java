@@ -11,6 +11,7 @@ import io.vcaps.jobs.run.Checkpoint;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.spark.JobCommandLine;
 import io.vcaps.spark.JobFailure;
+import io.vcaps.spark.SeparatePaths;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -54,6 +55,8 @@ public final class TrainingRun {
     }
 
     public Outcome run() throws IOException {
+        SeparatePaths.check(spark.sparkContext().hadoopConfiguration(), request.output(),
+                List.of(SeparatePaths.input("--data", request.data())));
         return run(TrainingData.open(spark, request.data()));
     }
 

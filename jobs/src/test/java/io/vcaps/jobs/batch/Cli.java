@@ -6,7 +6,11 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Runs a job command line in-process, as the launcher would, keeping its exit code and what it printed. */
@@ -33,5 +37,17 @@ public record Cli(int exit, String out, String err) {
             return siblings.anyMatch(p ->
                     p.getFileName().toString().startsWith("." + output.getFileName() + ".vcaps-"));
         }
+    }
+
+    /** Every file and folder under {@code root} (links not followed), a file with its bytes: what a job left alone. */
+    public static Map<String, String> files(Path root) throws java.io.IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                out.put(root.relativize(p).toString(), Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        ? Base64.getEncoder().encodeToString(Files.readAllBytes(p)) : "not a file");
+            }
+        }
+        return out;
     }
 }

@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code vcaps classify} with the keys users set for Spark's cloud committers (docs/OPERATIONS.md, "Object
  * stores"): its Parquet goes through the commit protocol and Parquet committer they name, and with the output's
  * scheme written in place (as {@code s3a} is by default; {@code file} here) that committer commits to the output
- * folder itself, not to a staging folder that would be copied afterwards. The two classes are Spark's and
- * Parquet's own, recording the paths they are given; S3 itself is not tested.
+ * folder itself, not to a staging folder that would be copied afterwards; an existing output there is refused,
+ * not overwritten. The two classes are Spark's and Parquet's own, recording the paths they are given; S3 itself is
+ * not tested.
  */
 class CloudCommitterTest {
 
@@ -76,10 +77,14 @@ class CloudCommitterTest {
             assertFalse(once.isEmpty(), "the configured Parquet committer committed the rows");
             assertTrue(once.stream().allMatch(direct.toString()::equals), "committed to the output itself: " + once);
 
-            // In place, overwriting deletes the old output first and writes the new one where it was.
-            assertEquals(0, Cli.run(new ClassifyJob(), ClassifyJobTest.concat(common, "--output", direct.toString(),
-                    "--mode", "overwrite")).exit());
-            assertEquals(List.of(direct.toString(), direct.toString()), List.copyOf(PROTOCOL_PATHS));
+            // In place no swap can keep the old output until the new one is whole: overwriting is refused first.
+            String eval = Files.readString(direct.resolve(ClassificationSchema.EVAL_FILE));
+            Cli overwrite = Cli.run(new ClassifyJob(), ClassifyJobTest.concat(common, "--output", direct.toString(),
+                    "--mode", "overwrite"));
+            assertEquals(1, overwrite.exit());
+            assertTrue(overwrite.err().contains("exists and is written in place"), overwrite.err());
+            assertEquals(List.of(direct.toString()), List.copyOf(PROTOCOL_PATHS), "no second write");
+            assertEquals(eval, Files.readString(direct.resolve(ClassificationSchema.EVAL_FILE)));
         } finally {
             spark.conf().unset("spark.sql.sources.commitProtocolClass");
             spark.conf().unset("spark.sql.parquet.output.committer.class");

@@ -214,10 +214,24 @@ class ReportJobTest {
 
     @Test
     void refusesToReplaceTheRunDirectoryOrAFolderThatIsNotAReport() throws Exception {
-        Cli intoRun = Cli.run(new Vcaps(), "report", "--run", run.toString(), "--output", run.toString());
-        assertEquals(1, intoRun.exit());
-        assertTrue(intoRun.err().contains("would replace the run directory"), intoRun.err());
-        assertTrue(Files.exists(run.resolve("model.zip")));
+        var runFiles = Cli.files(run);
+        String[][] cases = {
+            {run.toString(), "contains the input --run file:" + run.resolve("model.zip")},
+            {run.resolve("..").toString(), "contains the input --run file:" + run.resolve("model.zip")},
+            {run.resolve("checkpoints").toString(), "is the input --run file:" + run.resolve("checkpoints")},
+            {run.resolve("metrics.jsonl/x").toString(),
+                "lies inside the input --run file:" + run.resolve("metrics.jsonl")},
+            {classified.resolve("report").toString(), "lies inside the input --classified " + classified},
+        };
+        for (String[] c : cases) {
+            Cli refused = Cli.run(new Vcaps(), "report", "--run", run.toString(), "--classified",
+                    classified.toString(), "--output", c[0]);
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().startsWith("vcaps report failed: --output " + c[0] + " " + c[1] + " (as "),
+                    refused.err());
+            assertEquals(1, refused.err().lines().count(), refused.err());
+            assertEquals(runFiles, Cli.files(run), "the run is as it was");
+        }
 
         Path other = Files.createDirectories(dir.resolve("other-files"));
         Files.writeString(other.resolve("keep.txt"), "not a report");
