@@ -136,8 +136,8 @@ class VcapsModelTest {
         assertEquals(FILES + 1, fromImages.size());
         assertEquals(FILES + 1, fromBytes.size());
         for (Map.Entry<String, Row> e : etlScores.entrySet()) {
-            assertScoresEqual(e.getValue(), fromImages.get(e.getKey()), "", "Spark image " + e.getKey());
-            assertScoresEqual(e.getValue(), fromBytes.get(e.getKey()), "", "binaryFile " + e.getKey());
+            assertScoresClose(e.getValue(), fromImages.get(e.getKey()), "Spark image " + e.getKey());
+            assertScoresClose(e.getValue(), fromBytes.get(e.getKey()), "binaryFile " + e.getKey());
         }
         Row corruptImage = fromImages.get("3/corrupt.png");
         Row corruptBytes = fromBytes.get("3/corrupt.png");
@@ -206,6 +206,28 @@ class VcapsModelTest {
                 what);
         assertEquals((Double) expected.getAs("score"), actual.getAs(prefix + "score"), what);
         assertEquals((Boolean) expected.getAs("unknown"), actual.getAs(prefix + "unknown"), what);
+    }
+
+    /**
+     * The same decisions, and KL and score within 1e-5 of each other: the same pixels scored in batches of another
+     * composition (each source partitions its rows its own way) go through matrix products blocked another way,
+     * which moves the last bit of a float on some CPUs (AMD EPYC: 40.756958 against 40.756954).
+     */
+    static void assertScoresClose(Row expected, Row actual, String what) {
+        assertNotNull(actual, what);
+        assertEquals((Integer) expected.getAs("predicted"), actual.getAs("predicted"), what);
+        assertEquals(expected.getList(expected.fieldIndex("present")), actual.getList(actual.fieldIndex("present")),
+                what);
+        assertEquals((Boolean) expected.getAs("unknown"), actual.getAs("unknown"), what);
+        List<Object> a = expected.getList(expected.fieldIndex("kl"));
+        List<Object> b = actual.getList(actual.fieldIndex("kl"));
+        assertEquals(a.size(), b.size(), what);
+        for (int k = 0; k < a.size(); k++) {
+            double x = ((Number) a.get(k)).doubleValue();
+            assertEquals(x, ((Number) b.get(k)).doubleValue(), 1e-5 * Math.max(1, Math.abs(x)), what + ", KL " + k);
+        }
+        double score = expected.<Double>getAs("score");
+        assertEquals(score, actual.<Double>getAs("score"), 1e-5 * Math.max(1, Math.abs(score)), what + ", score");
     }
 
     private static Map<String, Row> byKey(Dataset<Row> rows, String key) {
