@@ -1,5 +1,6 @@
 package io.vcaps.core.vcn;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -21,12 +22,19 @@ public record Provenance(String dataset, Map<String, Long> counts, long seed, Ma
 
     /**
      * Which model of a training run a bundle is: {@code last} (the run's {@code model.zip}) or {@code best}
-     * ({@code best.zip}), and the run's best by held-out accuracy (round, accuracy on {@code bestExamples} images).
+     * ({@code best.zip}), and the run's best held-out evaluation: its round, the measure that selected it
+     * ({@code accuracy} for single-label data, {@link MultiLabelMeasures#SELECTED} for multi-label data; bundles
+     * written before it was named hold {@code best_accuracy}) and its value on {@code bestExamples} images.
      */
     public record Selection(@JsonProperty("model") String model, @JsonProperty("best_round") long bestRound,
-            @JsonProperty("best_accuracy") double bestAccuracy, @JsonProperty("best_examples") long bestExamples)
-            implements Serializable {
+            @JsonProperty("best_measure") String bestMeasure,
+            @JsonProperty("best_value") @JsonAlias("best_accuracy") double bestValue,
+            @JsonProperty("best_examples") long bestExamples) implements Serializable {
         public static final String LAST = "last", BEST = "best";
+
+        public Selection {
+            bestMeasure = bestMeasure == null ? "accuracy" : bestMeasure;
+        }
     }
 
     public static Provenance untrained(long seed) {
