@@ -8,16 +8,12 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import javax.imageio.ImageIO;
 
 /**
  * MultiMNIST (Sabour, Frosst and Hinton 2017, "Dynamic routing between capsules", section 6): each canvas overlays
@@ -36,7 +32,7 @@ public final class MultiMnist {
     /** The canvas side and the largest shift of a digit from its centre, as in the paper. */
     public static final int CANVAS = 36, SHIFT = 4;
     /** The attribute file inside the output folder. */
-    public static final String ATTRIBUTES = "attributes.txt";
+    public static final String ATTRIBUTES = AttributeFolder.ATTRIBUTES;
 
     private static final int DIGITS = 10;
 
@@ -161,52 +157,30 @@ public final class MultiMnist {
      * into {@code output}, which must not exist or be empty.
      */
     public static Written write(Path mnist, Path output, int train, int test, long seed) throws IOException {
-        if (Files.isDirectory(output)) {
-            try (Stream<Path> entries = Files.list(output)) {
-                if (entries.findAny().isPresent()) {
-                    throw new JobFailure("--output " + output + " exists and is not empty; choose a new folder");
-                }
-            }
-        } else if (Files.exists(output)) {
-            throw new JobFailure("--output " + output + " is a file; choose a new folder");
-        }
+        AttributeFolder.refuseUsed(output);
         Digits trainDigits = read(mnist, "train");
         Digits testDigits = read(mnist, "t10k");
         // Two streams from one seed, so that asking for more test canvases leaves the training canvases as they were.
         SplittableRandom seeds = new SplittableRandom(seed);
         List<Canvas> trainCanvases = draw(trainDigits, train, seeds.nextLong());
         List<Canvas> testCanvases = draw(testDigits, test, seeds.nextLong());
-        Files.createDirectories(output);
-        try (Writer attributes = Files.newBufferedWriter(output.resolve(ATTRIBUTES), StandardCharsets.UTF_8)) {
-            attributes.write((train + test) + "\n");
-            StringBuilder header = new StringBuilder();
-            for (int d = 0; d < DIGITS; d++) {
-                header.append(d == 0 ? "" : " ").append(d);
-            }
-            attributes.write(header + "\n");
-            writeSplit(output, DatasetSchema.TRAIN, trainCanvases, attributes);
-            writeSplit(output, DatasetSchema.TEST, testCanvases, attributes);
+        List<String> names = java.util.stream.IntStream.range(0, DIGITS).mapToObj(Integer::toString).toList();
+        try (AttributeFolder folder = AttributeFolder.create(output, names, train + test)) {
+            writeSplit(folder, DatasetSchema.TRAIN, trainCanvases);
+            writeSplit(folder, DatasetSchema.TEST, testCanvases);
         }
         return new Written(train, test);
     }
 
-    private static void writeSplit(Path output, String split, List<Canvas> canvases, Writer attributes)
-            throws IOException {
-        Path dir = Files.createDirectories(output.resolve(split));
-        int width = Math.max(6, Integer.toString(canvases.size() - 1).length());
+    private static void writeSplit(AttributeFolder folder, String split, List<Canvas> canvases) throws IOException {
         for (int n = 0; n < canvases.size(); n++) {
             Canvas c = canvases.get(n);
-            String name = String.format("%0" + width + "d.png", n);
             BufferedImage image = new BufferedImage(CANVAS, CANVAS, BufferedImage.TYPE_BYTE_GRAY);
             image.getRaster().setDataElements(0, 0, CANVAS, CANVAS, c.pixels());
-            if (!ImageIO.write(image, "png", dir.resolve(name).toFile())) {
-                throw new IOException("no PNG writer in this JVM");
-            }
-            StringBuilder row = new StringBuilder(split).append('/').append(name);
-            for (int d = 0; d < DIGITS; d++) {
-                row.append(d == c.first() || d == c.second() ? "  1" : " -1");
-            }
-            attributes.write(row.append('\n').toString());
+            boolean[] present = new boolean[DIGITS];
+            present[c.first()] = true;
+            present[c.second()] = true;
+            folder.add(split, n, image, present);
         }
     }
 

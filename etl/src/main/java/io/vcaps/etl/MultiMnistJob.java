@@ -2,9 +2,9 @@ package io.vcaps.etl;
 
 import io.vcaps.spark.JobCommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
@@ -27,31 +27,15 @@ public final class MultiMnistJob implements Callable<Integer> {
                     + " t10k-labels-idx1-ubyte (each may be gzipped)")
     Path mnist;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "the folder to write (a local path; must not exist or be empty)")
-    Path output;
-
-    @Option(names = "--train", defaultValue = "20000", paramLabel = "N",
-            description = "training canvases (default: ${DEFAULT-VALUE})")
-    int train;
-
-    @Option(names = "--test", defaultValue = "10000", paramLabel = "N",
-            description = "test canvases (default: ${DEFAULT-VALUE})")
-    int test;
-
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
-            description = "the seed every choice of digit and shift follows from (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    GeneratedCounts counts;
 
     @Override
     public Integer call() throws Exception {
-        if (train < 1 || test < 1) {
-            throw new ParameterException(spec.commandLine(), "--train and --test must be at least 1, got " + train
-                    + " and " + test);
-        }
-        MultiMnist.Written written = MultiMnist.write(mnist, output, train, test, seed);
+        counts.check(spec);
+        MultiMnist.Written written = MultiMnist.write(mnist, counts.output, counts.train, counts.test, counts.seed);
         spec.commandLine().getOut().printf("multimnist: %d training and %d test canvases of %dx%d (seed %d) -> %s%n",
-                written.train(), written.test(), MultiMnist.CANVAS, MultiMnist.CANVAS, seed, output);
+                written.train(), written.test(), MultiMnist.CANVAS, MultiMnist.CANVAS, counts.seed, counts.output);
         spec.commandLine().getOut().flush();
         return 0;
     }
