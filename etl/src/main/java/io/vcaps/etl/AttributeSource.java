@@ -1,6 +1,7 @@
 package io.vcaps.etl;
 
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.spark.JobFailure;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -23,17 +24,20 @@ import java.util.Set;
  * targets: the entities are the attributes, an image's labels the attributes marked +1. The
  * attribute file is parsed on the driver and broadcast; images are read and decoded on the
  * executors. Rows naming files that are not there and files without a row are rejected. The split
- * is by a hash of the id ({@link Splits}), the file's path relative to the folder.
+ * is the top folder when the input has both {@code train/} and {@code test/} folders (files elsewhere are
+ * rejected), else by a hash of the id ({@link Splits}), the file's path relative to the folder.
  */
 public final class AttributeSource {
     private final Path root;
     private final Path attributesFile;
     private final AttributeTable table;
+    private final boolean splitFolders;
 
-    private AttributeSource(Path root, Path attributesFile, AttributeTable table) {
+    private AttributeSource(Path root, Path attributesFile, AttributeTable table, boolean splitFolders) {
         this.root = root;
         this.attributesFile = attributesFile;
         this.table = table;
+        this.splitFolders = splitFolders;
     }
 
     /** Reads the attribute file; checks the image folder. */
@@ -50,7 +54,9 @@ public final class AttributeSource {
         if (!attributesFs.exists(file)) {
             throw new JobFailure("attribute file not found: " + file);
         }
-        return new AttributeSource(root, file, AttributeTable.read(conf, file.toString()));
+        boolean splitFolders = fs.isDirectory(new Path(root, DatasetSchema.TRAIN))
+                && fs.isDirectory(new Path(root, DatasetSchema.TEST));
+        return new AttributeSource(root, file, AttributeTable.read(conf, file.toString()), splitFolders);
     }
 
     public AttributeTable table() {
@@ -81,6 +87,7 @@ public final class AttributeSource {
         });
         Broadcast<Map<String, int[]>> labels = jsc.broadcast(present);
         List<String> names = table.names();
+        boolean bySplitFolder = splitFolders;
 
         JavaRDD<Outcome> images = files.contents(partitions)
                 .filter(row -> !new Path(row.getString(0)).toUri().getPath().equals(attributesPath))
@@ -95,13 +102,17 @@ public final class AttributeSource {
                             return Reject.of(RejectReason.UNLABELLED, path, "the attribute file has no valid row for "
                                     + id);
                         }
-                        return ImageFiles.toImage(decoder, shape, path, (byte[]) row.get(1), id,
-                                Splits.byHash(id, testFraction),
-                                -1, labelName(names, on), on);
+                        String split = bySplitFolder ? id.substring(0, Math.max(0, id.indexOf('/')))
+                                : Splits.byHash(id, testFraction);
+                        if (!split.equals(DatasetSchema.TRAIN) && !split.equals(DatasetSchema.TEST)) {
+                            return Reject.of(RejectReason.UNKNOWN_SPLIT, path, "the file is not under train/ or test/");
+                        }
+                        return ImageFiles.toImage(decoder, shape, path, (byte[]) row.get(1), id, split, -1,
+                                labelName(names, on), on);
                     });
                 });
         JavaRDD<Outcome> all = images.union(files.listingRejects()).union(jsc.parallelize(driverRejects, 1));
-        return new SourceData(all, names, true, "hash");
+        return new SourceData(all, names, true, splitFolders ? "folders" : "hash");
     }
 
     private static String labelName(List<String> names, int[] present) {

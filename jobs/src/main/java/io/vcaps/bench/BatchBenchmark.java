@@ -145,13 +145,13 @@ public final class BatchBenchmark {
         try {
             String bundle = writeBundle(config, work);
             MassSynthesis.run(spark, new GenerateRequest(bundle, work.resolve("warm").toString(),
-                    Math.min(perEntity, 8 * Synthesiser.BATCH), null, 1, 1.0, partitions, png, false, false,
+                    Math.min(perEntity, 8 * Synthesiser.BATCH), null, null, 1, 1.0, partitions, png, false, false,
                             OutputMode.ERROR, false));
             double filesPerSecond = png ? fileCreationRate(work.resolve("probe"),
                     Math.min(partitions, spark.sparkContext().defaultParallelism())) : 0;
             long start = System.nanoTime();
             MassSynthesis.Result result = MassSynthesis.run(spark, new GenerateRequest(bundle,
-                    work.resolve("out").toString(), perEntity, null, 2, 1.0, partitions, png, false, false,
+                    work.resolve("out").toString(), perEntity, null, null, 2, 1.0, partitions, png, false, false,
                     OutputMode.ERROR, false));
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> out = new LinkedHashMap<>();

@@ -7,6 +7,9 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -22,8 +25,10 @@ import java.util.SplittableRandom;
  * The margin keeps a present capsule's KL near m+, so present capsules do not fill N(0, I): G has seen the region
  * q_k covers, not the whole prior, and prior samples far from it decode to images no training image resembles.
  * Sampling z_k = m_k + t L_k eps (L_k L_k^T = S_k) draws from where G was trained, as ex-post density estimation
- * does for deterministic and regularised autoencoders (Ghosh et al. 2020). Entities no training image showed keep
- * N(0, I). Fitting changes no network: the standard prior stays one choice away.
+ * does for deterministic and regularised autoencoders (Ghosh et al. 2020). An entity one image showed gets that
+ * image's posterior (the Cov term is 0); entities no image showed keep N(0, I). Both are named by {@link #sparse}
+ * (in the bundle's provenance), and {@code vcaps generate} refuses to sample an N(0, I) one silently. Fitting
+ * changes no network: the standard prior stays one choice away.
  */
 public final class EntityPriors implements Serializable {
 
@@ -87,6 +92,22 @@ public final class EntityPriors implements Serializable {
 
     public long count(int entity) {
         return counts[entity];
+    }
+
+    /** Whether entity {@code entity} was fitted to no image, so that its samples come from N(0, I). */
+    public boolean standard(int entity) {
+        return counts[entity] == 0;
+    }
+
+    /** The entities fitted to fewer than 2 images, by name, with their image counts, in entity order. */
+    public Map<String, Long> sparse(List<String> names) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int k = 0; k < counts.length; k++) {
+            if (counts[k] < 2) {
+                out.put(names.get(k), counts[k]);
+            }
+        }
+        return out;
     }
 
     /** m_k, a copy. */
@@ -184,7 +205,7 @@ public final class EntityPriors implements Serializable {
             double[][] m = new double[k][d];
             double[][][] l = new double[k][][];
             for (int e = 0; e < k; e++) {
-                if (n[e] < 2) {
+                if (n[e] == 0) {
                     l[e] = MatrixUtils.createRealIdentityMatrix(d).getData();
                     continue;
                 }
@@ -196,7 +217,8 @@ public final class EntityPriors implements Serializable {
                 }
                 for (int i = 0; i < d; i++) {
                     for (int j = 0; j <= i; j++) {
-                        double c = (outer[e][i][j] - count * m[e][i] * m[e][j]) / (count - 1);
+                        // One image: no spread between images, its own posterior variance alone.
+                        double c = n[e] == 1 ? 0 : (outer[e][i][j] - count * m[e][i] * m[e][j]) / (count - 1);
                         s.setEntry(i, j, c);
                         s.setEntry(j, i, c);
                     }

@@ -1,5 +1,6 @@
 package io.vcaps.core.vcn;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -13,36 +14,58 @@ import java.util.Properties;
 /**
  * Where a model came from: the data set (id and counts per split), the seed, the library versions, how many
  * training rounds it has had, when it was made, and which of its run's models it is ({@link Selection}; absent in
- * bundles that are not a training run's final output, and in those written before vcaps kept the best model).
+ * bundles that are not a training run's final output, and in those written before vcaps kept the best model), and
+ * {@code sparse_priors}: the entities whose fitted prior rests on fewer than 2 images, by name with their count
+ * (1: the one image's posterior; 0: no image showed the entity, so its samples come from N(0, I)); absent when
+ * there are none or the bundle has no fitted priors.
  */
 public record Provenance(String dataset, Map<String, Long> counts, long seed, Map<String, String> versions,
-        int rounds, String created, @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection)
+        int rounds, String created, @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection,
+        @JsonProperty("sparse_priors") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> sparsePriors)
         implements Serializable {
+
+    public Provenance {
+        sparsePriors = sparsePriors == null ? Map.of() : Map.copyOf(sparsePriors);
+    }
 
     /**
      * Which model of a training run a bundle is: {@code last} (the run's {@code model.zip}) or {@code best}
-     * ({@code best.zip}), and the run's best by held-out accuracy (round, accuracy on {@code bestExamples} images).
+     * ({@code best.zip}), and the run's best held-out evaluation: its round, the measure that selected it
+     * ({@code accuracy} for single-label data, {@link MultiLabelMeasures#SELECTED} for multi-label data; bundles
+     * written before it was named hold {@code best_accuracy}) and its value on {@code bestExamples} images.
      */
     public record Selection(@JsonProperty("model") String model, @JsonProperty("best_round") long bestRound,
-            @JsonProperty("best_accuracy") double bestAccuracy, @JsonProperty("best_examples") long bestExamples)
-            implements Serializable {
+            @JsonProperty("best_measure") String bestMeasure,
+            @JsonProperty("best_value") @JsonAlias("best_accuracy") double bestValue,
+            @JsonProperty("best_examples") long bestExamples) implements Serializable {
         public static final String LAST = "last", BEST = "best";
+
+        public Selection {
+            bestMeasure = bestMeasure == null ? "accuracy" : bestMeasure;
+        }
     }
 
     public static Provenance untrained(long seed) {
-        return new Provenance("none", Map.of(), seed, libraryVersions(), 0, java.time.Instant.now().toString(), null);
+        return new Provenance("none", Map.of(), seed, libraryVersions(), 0, java.time.Instant.now().toString(), null,
+                Map.of());
     }
 
     public Provenance afterRounds(int totalRounds) {
-        return new Provenance(dataset, counts, seed, versions, totalRounds, created, selection);
+        return new Provenance(dataset, counts, seed, versions, totalRounds, created, selection, sparsePriors);
     }
 
     public Provenance trainedOn(String datasetId, Map<String, Long> datasetCounts) {
-        return new Provenance(datasetId, Map.copyOf(datasetCounts), seed, versions, rounds, created, selection);
+        return new Provenance(datasetId, Map.copyOf(datasetCounts), seed, versions, rounds, created, selection,
+                sparsePriors);
     }
 
     public Provenance selected(Selection which) {
-        return new Provenance(dataset, counts, seed, versions, rounds, created, which);
+        return new Provenance(dataset, counts, seed, versions, rounds, created, which, sparsePriors);
+    }
+
+    /** This provenance naming the entities whose prior rests on fewer than 2 images ({@link EntityPriors#sparse}). */
+    public Provenance withSparsePriors(Map<String, Long> sparse) {
+        return new Provenance(dataset, counts, seed, versions, rounds, created, selection, sparse);
     }
 
     /** vcaps' and DL4J's versions as the build wrote them into {@code versions.properties}, and Java's. */

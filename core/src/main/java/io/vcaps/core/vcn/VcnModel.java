@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -202,7 +203,9 @@ public final class VcnModel {
                     + fitted.dim() + " dimensions do not fit a model of " + entities() + " entities of "
                     + latentDim());
         }
-        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, provenance);
+        Provenance named = provenance == null ? null
+                : provenance.withSparsePriors(fitted == null ? Map.of() : fitted.sparse(entityNames));
+        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, named);
         model.priors = fitted;
         return model;
     }

@@ -4,11 +4,15 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fitted entity priors recover a known aggregate posterior: capsule means drawn from N(m, A A^T) with a fixed
@@ -124,6 +128,27 @@ class EntityPriorsTest {
             assertEquals(priors.mean(0)[i], merged.mean(0)[i], 1e-12);
             assertArrayEquals(priors.cholesky(0)[i], merged.cholesky(0)[i], 1e-9);
         }
+    }
+
+    @Test
+    void anEntityOfOneImageGetsThatImagesPosteriorAndIsNamedSparse() {
+        VariationalCapsules c = capsules(1, new SplittableRandom(4));
+        EntityPriors.Moments moments = new EntityPriors.Moments(2, D);
+        moments.add(c, 0, 0);
+        EntityPriors priors = moments.fit();
+        assertEquals(1, priors.count(0));
+        double[][] l = priors.cholesky(0);
+        for (int i = 0; i < D; i++) {
+            assertEquals(c.mu().getDouble(0, 0, i), priors.mean(0)[i], 1e-12, "the image's capsule mean");
+            assertEquals(Math.sqrt(V), l[i][i], 1e-6, "its own posterior spread, not N(0, I)'s 1");
+            for (int j = 0; j < i; j++) {
+                assertEquals(0, l[i][j], 0.0);
+            }
+        }
+        assertFalse(priors.standard(0));
+        assertTrue(priors.standard(1), "no image: N(0, I)");
+        assertEquals(Map.of("a", 1L, "b", 0L), priors.sparse(List.of("a", "b")));
+        assertEquals(Map.of("b", 0L), moments(1, 2).fit().sparse(List.of("a", "b")), "500 images are not sparse");
     }
 
     @Test

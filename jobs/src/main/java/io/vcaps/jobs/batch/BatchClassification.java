@@ -87,8 +87,8 @@ public final class BatchClassification {
                 int k = model.entities();
                 evaluation = HadoopFiles.parquet(spark, output.staging())
                         .select(ClassificationSchema.PREDICTED, ClassificationSchema.PRESENT,
-                                ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
-                                        ClassificationSchema.LABELS)
+                                ClassificationSchema.KL, ClassificationSchema.UNKNOWN, ClassificationSchema.LABEL,
+                                ClassificationSchema.LABELS)
                         .toJavaRDD().treeAggregate(new Evaluation(k), Evaluation::add, Evaluation::merge);
                 rows = foreign.isEmpty() ? evaluation.rows() : HadoopFiles.parquet(spark, output.staging()).count();
                 writeEvaluation(output, request, bundle, evaluation, foreign, rows, input.otherShapes());

@@ -67,8 +67,7 @@ public final class ClassifyJob implements Callable<Integer> {
         BatchClassification.Result result = BatchClassification.run(spark, request);
         String eval = result.evaluation() == null
                 ? (result.foreignEntities().isEmpty() ? "no labels" : "no labels the model knows")
-                : String.format(Locale.ROOT, "accuracy %.4f, unknown rate %.4f",
-                        result.evaluation().headlineAccuracy(), result.evaluation().unknownRate());
+                : result.evaluation().summary();
         if (!result.convertedFrom().isEmpty()) {
             eval += "; images of " + String.join(", ", result.convertedFrom()) + " converted to the model's "
                     + result.shape();

@@ -1,42 +1,40 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.core.vcn.MultiLabelMeasures;
 import org.apache.spark.sql.Row;
 
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Counts that score classifications against labels, summed over the rows of a {@link ClassificationSchema} table:
  * for single-label data the K x K confusion matrix of (true, predicted argmin KL); for all labelled data the
- * per-entity true/false positives of the multi-label prediction (KL under the threshold), exact matches and
- * unknowns. {@link #report} turns them into accuracy, per-entity precision, recall and F1.
+ * {@link MultiLabelMeasures} of the multi-label prediction (KL under the threshold) and the unknowns.
+ * {@link #report} turns them into single-label accuracy with per-entity precision, recall and F1, or the
+ * multi-label measures.
  */
 public final class Evaluation implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final int entities;
     private final long[][] confusion;
-    private final long[] truePositive;
-    private final long[] falsePositive;
-    private final long[] falseNegative;
+    private final MultiLabelMeasures multiLabel;
     private long rows;
     private long singleLabelRows;
     private long correct;
-    private long exactSets;
     private long unknown;
 
     public Evaluation(int entities) {
         this.entities = entities;
         this.confusion = new long[entities][entities];
-        this.truePositive = new long[entities];
-        this.falsePositive = new long[entities];
-        this.falseNegative = new long[entities];
+        this.multiLabel = new MultiLabelMeasures(entities);
     }
 
-    /** Adds one output row (columns by name: predicted, present, unknown, label, labels). */
+    /** Adds one output row (columns by name: predicted, present, kl, unknown, label, labels). */
     public Evaluation add(Row row) {
         if (row.isNullAt(row.fieldIndex(ClassificationSchema.LABELS))) {
             return this;
@@ -62,20 +60,12 @@ public final class Evaluation implements Serializable {
         for (Object p : row.getList(row.fieldIndex(ClassificationSchema.PRESENT))) {
             present[(Integer) p] = true;
         }
-        boolean same = true;
+        List<Object> kl = row.getList(row.fieldIndex(ClassificationSchema.KL));
+        double[] kls = new double[entities];
         for (int k = 0; k < entities; k++) {
-            if (present[k] && truth[k]) {
-                truePositive[k]++;
-            } else if (present[k]) {
-                falsePositive[k]++;
-            } else if (truth[k]) {
-                falseNegative[k]++;
-            }
-            same &= present[k] == truth[k];
+            kls[k] = ((Number) kl.get(k)).doubleValue();
         }
-        if (same) {
-            exactSets++;
-        }
+        multiLabel.add(truth, present, kls);
         return this;
     }
 
@@ -85,14 +75,11 @@ public final class Evaluation implements Serializable {
             for (int j = 0; j < entities; j++) {
                 confusion[i][j] += other.confusion[i][j];
             }
-            truePositive[i] += other.truePositive[i];
-            falsePositive[i] += other.falsePositive[i];
-            falseNegative[i] += other.falseNegative[i];
         }
+        multiLabel.merge(other.multiLabel);
         rows += other.rows;
         singleLabelRows += other.singleLabelRows;
         correct += other.correct;
-        exactSets += other.exactSets;
         unknown += other.unknown;
         return this;
     }
@@ -112,9 +99,16 @@ public final class Evaluation implements Serializable {
         return ratio(correct, singleLabelRows);
     }
 
-    /** Accuracy as the report states it: single-label accuracy, or for multi-label data the share of exact sets. */
-    public double headlineAccuracy() {
-        return singleLabel() ? accuracy() : ratio(exactSets, rows);
+    /** The multi-label measures of every labelled row (those of multi-label data). */
+    public MultiLabelMeasures multiLabel() {
+        return multiLabel;
+    }
+
+    /** One line for the console: accuracy, or the multi-label measures; then the unknown rate. */
+    public String summary() {
+        String measures = singleLabel() ? String.format(Locale.ROOT, "accuracy %.4f", accuracy())
+                : MultiLabelMeasures.describe(multiLabel.means());
+        return String.format(Locale.ROOT, "%s, unknown rate %.4f", measures, unknownRate());
     }
 
     /** Share of labelled rows with no capsule under the threshold. */
@@ -133,33 +127,29 @@ public final class Evaluation implements Serializable {
 
     /**
      * The report as ordered JSON-ready maps. Single-label data: accuracy, per-entity precision/recall/F1 of the argmin
-     * prediction and the confusion matrix. Multi-label data: exact-set accuracy and per-entity precision/recall/F1 of
-     * the thresholded prediction. Both: the unknown rate.
+     * prediction and the confusion matrix. Multi-label data: {@code multi_label}, the measures of the thresholded
+     * prediction and of -KL ({@link MultiLabelMeasures#report}), as eval.json has them. Both: the unknown rate.
      */
     public Map<String, Object> report(List<String> names) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
         out.put("task", singleLabel() ? "single-label" : "multi-label");
-        out.put("accuracy", headlineAccuracy());
+        if (!singleLabel()) {
+            out.put("unknown_rate", unknownRate());
+            out.put("multi_label", multiLabel.report(names));
+            return out;
+        }
+        out.put("accuracy", accuracy());
         out.put("unknown_rate", unknownRate());
         List<Map<String, Object>> perEntity = new ArrayList<>();
         double f1Sum = 0;
         for (int k = 0; k < entities; k++) {
-            long tp;
-            long predictedK;
-            long actualK;
-            if (singleLabel()) {
-                tp = confusion[k][k];
-                predictedK = 0;
-                actualK = 0;
-                for (int i = 0; i < entities; i++) {
-                    predictedK += confusion[i][k];
-                    actualK += confusion[k][i];
-                }
-            } else {
-                tp = truePositive[k];
-                predictedK = tp + falsePositive[k];
-                actualK = tp + falseNegative[k];
+            long tp = confusion[k][k];
+            long predictedK = 0;
+            long actualK = 0;
+            for (int i = 0; i < entities; i++) {
+                predictedK += confusion[i][k];
+                actualK += confusion[k][i];
             }
             double precision = ratio(tp, predictedK);
             double recall = ratio(tp, actualK);
@@ -177,14 +167,12 @@ public final class Evaluation implements Serializable {
         }
         out.put("macro_f1", entities == 0 ? 0 : f1Sum / entities);
         out.put("per_entity", perEntity);
-        if (singleLabel()) {
-            Map<String, Object> matrix = new LinkedHashMap<>();
-            matrix.put("rows", "true entity");
-            matrix.put("columns", "predicted entity");
-            matrix.put("names", names);
-            matrix.put("counts", confusion);
-            out.put("confusion", matrix);
-        }
+        Map<String, Object> matrix = new LinkedHashMap<>();
+        matrix.put("rows", "true entity");
+        matrix.put("columns", "predicted entity");
+        matrix.put("names", names);
+        matrix.put("counts", confusion);
+        out.put("confusion", matrix);
         return out;
     }
 

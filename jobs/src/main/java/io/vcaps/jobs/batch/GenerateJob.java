@@ -15,8 +15,10 @@ import java.util.concurrent.Callable;
 
 /** {@code vcaps generate}: mass synthesis from a model bundle to Parquet and pictures ({@link MassSynthesis}). */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Synthesises N images per entity on the executors, from the bundle's fitted",
-            "entity priors (N(0, I) for bundles without them) at temperature T, and writes",
+        description = {"Synthesises N images per entity, or per requested set of entities (each",
+            "capsule of the set sampled, the others masked), on the executors, from the",
+            "bundle's fitted entity priors (N(0, I) for bundles without them) at temperature T,",
+            "and writes",
             "Parquet: id, entity, entity_name, seed, index, temperature, z, label, labels,",
             "height, width, channels, pixels; optionally",
             "_images/ (a PNG per image), _sheets/ (contact sheets) and _traversals/",
@@ -34,11 +36,18 @@ public final class GenerateJob implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "the folder to write")
     String output;
 
-    @Option(names = "--per-entity", required = true, paramLabel = "N", description = "images per entity")
+    @Option(names = "--per-entity", required = true, paramLabel = "N",
+            description = "images per entity, or per requested set")
     long perEntity;
 
-    @Option(names = "--entities", split = ",", paramLabel = "NAME", description = "entity names (default: all)")
+    @Option(names = "--entities", paramLabel = "A[,B...]",
+            description = {"a set of entity names: images in which exactly these are present; repeat for more sets",
+                "(default: each entity alone)"})
     List<String> entities;
+
+    @Option(names = "--sets", paramLabel = "FILE",
+            description = "a file of sets, one a line, each as --entities takes it (blank and # lines skipped)")
+    String sets;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
             description = "noise seed (default: ${DEFAULT-VALUE})")
@@ -86,15 +95,22 @@ public final class GenerateJob implements Callable<Integer> {
         if (partitions == null) {
             request = request(spark.sparkContext().defaultParallelism());
         }
-        MassSynthesis.Result result = MassSynthesis.run(spark, request);
-        spec.commandLine().getOut().printf("generate: %d images of %d entities by bundle %s -> %s%n", result.images(),
-                result.entities(), result.bundleId(), output);
+        MassSynthesis.Result result;
+        try {
+            result = MassSynthesis.run(spark, request);
+        } catch (MassSynthesis.UnknownEntities e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        spec.commandLine().getOut().printf("generate: %d images of %d %s by bundle %s -> %s%n", result.images(),
+                result.sets(), entities == null && sets == null ? "entities" : "entity sets", result.bundleId(),
+                output);
         spec.commandLine().getOut().flush();
         return 0;
     }
 
     private GenerateRequest request(int p) {
-        return new GenerateRequest(model, output, perEntity, entities, seed, temperature, p, images != null, sheets,
+        return new GenerateRequest(model, output, perEntity, entities, sets, seed, temperature, p, images != null,
+                sheets,
                 traversals, mode, standardPrior);
     }
 

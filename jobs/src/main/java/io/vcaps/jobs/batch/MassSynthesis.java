@@ -1,5 +1,6 @@
 package io.vcaps.jobs.batch;
 
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.ml.Bundle;
@@ -31,7 +32,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Mass synthesis: N images per requested entity from the prior at temperature t, written as a
+ * Mass synthesis: N images per requested entity, or per requested set of entities (each capsule of the set sampled
+ * from its prior, the others masked), from the prior at temperature t, written as a
  * {@link SynthesisSchema} Parquet table, optionally with a PNG per image, a contact sheet and a latent traversal
  * grid per entity. The index range is generated on the executors ({@code spark.range}), so the driver's memory
  * does not grow with N; the rows are byte-identical for any partition or executor count ({@link Synthesiser}).
@@ -46,8 +48,17 @@ public final class MassSynthesis {
     private MassSynthesis() {
     }
 
-    /** What a run wrote. */
-    public record Result(long images, int entities, String bundleId) {
+    /** What a run wrote: images, the requested entities or sets, the bundle. */
+    public record Result(long images, int sets, String bundleId) {
+    }
+
+    /** A request names an entity the model does not have: a bad option, not a failure of the job. */
+    public static final class UnknownEntities extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnknownEntities(String message) {
+            super(message);
+        }
     }
 
     public static Result run(SparkSession spark, GenerateRequest request) throws IOException {
@@ -55,19 +66,25 @@ public final class MassSynthesis {
                 request.output(), request.mode(), List.of(SeparatePaths.input("--model", request.model())))) {
             Bundle bundle = Bundle.load(spark.sparkContext().hadoopConfiguration(), request.model());
             VcnModel model = request.standardPrior() ? bundle.model().withPriors(null) : bundle.model();
-            int[] entities = entities(model, request.entities());
+            List<String> specs = request.sets() == null ? null : new ArrayList<>(request.sets());
+            if (request.setsFile() != null) {
+                specs = specs == null ? new ArrayList<>() : specs;
+                specs.addAll(setsFile(spark.sparkContext().hadoopConfiguration(), request.setsFile()));
+            }
+            int[][] sets = sets(model, specs);
+            refuseStandardPriors(model, sets);
             long total;
             try {
-                total = Math.multiplyExact(request.perEntity(), entities.length);
+                total = Math.multiplyExact(request.perEntity(), sets.length);
             } catch (ArithmeticException e) {
-                throw new JobFailure("--per-entity " + request.perEntity() + " times " + entities.length
-                        + " entities is too many images");
+                throw new JobFailure("--per-entity " + request.perEntity() + " times " + sets.length
+                        + " sets is too many images");
             }
             String staging = output.staging().toString();
             Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bundle.bytes());
             try {
                 JavaRDD<Row> rows = spark.range(0, total, 1, request.partitions()).toJavaRDD()
-                        .mapPartitions(new Synthesiser(bundle.id(), bytes, entities, request.perEntity(),
+                        .mapPartitions(new Synthesiser(bundle.id(), bytes, sets, request.perEntity(),
                                 request.seed(), request.temperature(),
                                 WorkerThreads.plan(spark.sparkContext(), request.partitions()),
                                 request.standardPrior()));
@@ -84,36 +101,106 @@ public final class MassSynthesis {
                 writeImages(spark, output, model.shape(), request.perEntity());
             }
             if (request.sheets()) {
-                writeSheets(spark, output, model, entities, request.perEntity());
+                writeSheets(spark, output, model, sets, request.perEntity());
             }
             if (request.traversals()) {
-                writeTraversals(output, model, entities, request.seed());
+                writeTraversals(output, model, java.util.Arrays.stream(sets).flatMapToInt(java.util.Arrays::stream)
+                        .distinct().toArray(), request.seed());
             }
             output.commit();
-            return new Result(total, entities.length, bundle.id());
+            return new Result(total, sets.length, bundle.id());
         }
     }
 
-    /** The model indices of {@code names} (all entities when null), each once, in the order given. */
-    static int[] entities(VcnModel model, List<String> names) {
-        if (names == null) {
-            return java.util.stream.IntStream.range(0, model.entities()).toArray();
+    /**
+     * The model indices of each set (comma-separated names; each entity alone when {@code specs} is null),
+     * ascending within a set, each set once, in the order given.
+     *
+     * @throws UnknownEntities naming the names the model does not have
+     */
+    static int[][] sets(VcnModel model, List<String> specs) {
+        if (specs == null) {
+            return java.util.stream.IntStream.range(0, model.entities()).mapToObj(k -> new int[] {k})
+                    .toArray(int[][]::new);
         }
-        Set<Integer> chosen = new LinkedHashSet<>();
-        List<String> unknown = new ArrayList<>();
-        for (String name : names) {
-            int k = model.entityNames().indexOf(name.strip());
-            if (k < 0) {
-                unknown.add(name);
-            } else {
-                chosen.add(k);
+        Set<List<Integer>> chosen = new LinkedHashSet<>();
+        Set<String> unknown = new LinkedHashSet<>();
+        for (String spec : specs) {
+            java.util.TreeSet<Integer> set = new java.util.TreeSet<>();
+            for (String name : spec.split(",")) {
+                int k = model.entityNames().indexOf(name.strip());
+                if (k < 0) {
+                    unknown.add(name.strip());
+                } else {
+                    set.add(k);
+                }
             }
+            chosen.add(List.copyOf(set));
         }
         if (!unknown.isEmpty()) {
-            throw new JobFailure("unknown entit" + (unknown.size() == 1 ? "y " : "ies ") + unknown
+            throw new UnknownEntities("unknown entit" + (unknown.size() == 1 ? "y " : "ies ") + unknown
                     + "; the model's entities are " + model.entityNames());
         }
-        return chosen.stream().mapToInt(Integer::intValue).toArray();
+        if (chosen.isEmpty()) {
+            throw new JobFailure("the requested sets name no entity");
+        }
+        return chosen.stream().map(s -> s.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    }
+
+    /** The sets of a --sets file: one a line, blank lines and lines starting with # skipped. */
+    static List<String> setsFile(Configuration conf, String file) throws IOException {
+        List<String> sets = new ArrayList<>();
+        int line = 0;
+        for (String text : new String(HadoopFiles.read(conf, new Path(file)), java.nio.charset.StandardCharsets.UTF_8)
+                .split("\\R")) {
+            line++;
+            String set = text.strip();
+            if (set.isEmpty() || set.startsWith("#")) {
+                continue;
+            }
+            if (set.startsWith(",") || set.endsWith(",") || set.contains(",,")) {
+                throw new UnknownEntities(file + ":" + line + ": '" + set + "' names an empty entity");
+            }
+            sets.add(set);
+        }
+        if (sets.isEmpty()) {
+            throw new UnknownEntities("--sets " + file + " holds no set");
+        }
+        return sets;
+    }
+
+    /**
+     * Refuses sets with an entity whose fitted prior is N(0, I) because no image in the prior sample showed it: its
+     * samples would look like nothing G was trained on, and the user would not know why.
+     */
+    private static void refuseStandardPriors(VcnModel model, int[][] sets) {
+        if (model.priors().isEmpty()) {
+            return;
+        }
+        EntityPriors priors = model.priors().get();
+        java.util.TreeSet<String> standard = new java.util.TreeSet<>();
+        for (int[] set : sets) {
+            for (int k : set) {
+                if (priors.standard(k)) {
+                    standard.add(model.entityNames().get(k));
+                }
+            }
+        }
+        if (!standard.isEmpty()) {
+            throw new JobFailure("no train image in the prior fit showed " + standard + ", so the bundle has no"
+                    + " fitted prior for " + (standard.size() == 1 ? "it" : "them") + " (provenance sparse_priors);"
+                    + " leave " + (standard.size() == 1 ? "it" : "them") + " out, or pass --standard-prior to"
+                    + " sample every entity from N(0, I)");
+        }
+    }
+
+    /** The name of a set's rows: its entities' names joined by {@code |}, in index order. */
+    static String name(VcnModel model, int[] set) {
+        StringBuilder joined = new StringBuilder();
+        for (int k : set) {
+            joined.append(joined.length() == 0 ? "" : "|").append(model.entityNames().get(k));
+        }
+        return joined.toString();
     }
 
     /**
@@ -145,7 +232,7 @@ public final class MassSynthesis {
         private static final long serialVersionUID = 1L;
         private final ImageShape shape;
         private final long perEntity;
-        private transient Map<Integer, String> folders;
+        private transient Map<String, String> folders;
 
         ImageFile(ImageShape shape, long perEntity) {
             this.shape = shape;
@@ -157,33 +244,33 @@ public final class MassSynthesis {
             if (folders == null) {
                 folders = new HashMap<>();
             }
-            int entity = row.getInt(0);
-            String folder = folders.computeIfAbsent(entity, k -> SynthesisSchema.entityStem(k, row.getString(1)));
+            String folder = folders.computeIfAbsent(row.getString(1),
+                    name -> SynthesisSchema.stem(row.getInt(0), name));
             return new Tuple2<>(folder + "/" + SynthesisSchema.indexName(row.getLong(2), perEntity) + ".png",
                     PngImages.image((byte[]) row.get(3), shape.height(), shape.width(), shape.channels()));
         }
     }
 
-    /** A contact sheet per entity from the first images written, read back from the table (the very same pixels). */
-    private static void writeSheets(SparkSession spark, CommittedOutput output, VcnModel model, int[] entities,
+    /** A contact sheet per set from the first images written, read back from the table (the very same pixels). */
+    private static void writeSheets(SparkSession spark, CommittedOutput output, VcnModel model, int[][] sets,
             long perEntity) throws IOException {
         int count = (int) Math.min(SHEET_IMAGES, perEntity);
         int columns = (int) Math.ceil(Math.sqrt(count));
         ImageShape shape = model.shape();
         List<Row> first = HadoopFiles.parquet(spark, output.staging())
                 .where(functions.col(SynthesisSchema.INDEX).lt(count))
-                .select(SynthesisSchema.ENTITY, SynthesisSchema.INDEX, SynthesisSchema.PIXELS)
+                .select(SynthesisSchema.ENTITY_NAME, SynthesisSchema.INDEX, SynthesisSchema.PIXELS)
                 .collectAsList();
-        for (int entity : entities) {
+        for (int[] set : sets) {
+            String name = name(model, set);
             List<byte[]> images = new ArrayList<>(java.util.Collections.nCopies(count, (byte[]) null));
             for (Row r : first) {
-                if (r.getInt(0) == entity) {
+                if (r.getString(0).equals(name)) {
                     images.set((int) r.getLong(1), (byte[]) r.get(2));
                 }
             }
             byte[] png = PngImages.grid(images, columns, shape.height(), shape.width(), shape.channels(), scale(shape));
-            write(output, SynthesisSchema.SHEETS_DIR,
-                    SynthesisSchema.entityStem(entity, model.entityNames().get(entity)), png);
+            write(output, SynthesisSchema.SHEETS_DIR, SynthesisSchema.stem(set.length == 1 ? set[0] : -1, name), png);
         }
     }
 

@@ -11,7 +11,10 @@ import org.apache.spark.sql.types.StructType;
 public final class SynthesisSchema {
     /** {@code <entity_name>-<seed>-<index>}. */
     public static final String ID = "id";
-    /** The entity sampled (the model's index) and its name. */
+    /**
+     * The entity sampled (the model's index) and its name; for a set of entities -1 and their names joined by
+     * {@code |} in index order, as vcaps etl writes a multi-label row's {@code label} and {@code label_name}.
+     */
     public static final String ENTITY = "entity";
     public static final String ENTITY_NAME = "entity_name";
     public static final String SEED = "seed";
@@ -20,7 +23,8 @@ public final class SynthesisSchema {
     public static final String TEMPERATURE = "temperature";
     /**
      * The entity's sampled capsule, D values: the generator decoded the K*D vector holding it in the entity's slot
-     * and zeros elsewhere, so these D values are the whole latent input.
+     * and zeros elsewhere, so these D values are the whole latent input. For a set, its entities' capsules one
+     * after the other in index order, D values each.
      */
     public static final String Z = "z";
     public static final String LABEL = "label";
@@ -59,6 +63,11 @@ public final class SynthesisSchema {
     /** The file-system-safe folder or file stem of entity {@code k} named {@code name}. */
     public static String entityStem(int k, String name) {
         return k + "-" + name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** The stem of a requested set's pictures: {@link #entityStem} for one entity, {@code set-<names>} for more. */
+    public static String stem(int entity, String name) {
+        return entity >= 0 ? entityStem(entity, name) : "set-" + name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     /** {@code index} zero-padded to the width of {@code perEntity - 1}. */

@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Turns one partition of global image numbers g (0 .. E*N-1; entity slot g / N, index g % N) into
+ * Turns one partition of global image numbers g (0 .. S*N-1; set slot g / N, index g % N; a slot is one entity or a
+ * set of them, every capsule of the set sampled and the others masked, SPEC's conditional synthesis) into
  * {@link SynthesisSchema} rows, lazily. Images are decoded in batches aligned to multiples of {@link #BATCH} within
  * each entity, whatever the partition holds (a batch cut by a partition boundary is decoded whole and the rows
  * outside the partition dropped), so every image comes out of the very same computation, and the same bytes, for
@@ -31,7 +32,7 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
 
     private final String bundleId;
     private final Broadcast<byte[]> bundle;
-    private final int[] entities;
+    private final int[][] sets;
     private final long perEntity;
     private final long seed;
     private final double temperature;
@@ -39,11 +40,11 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
     private final boolean standardPrior;
 
     /** @param threads ND4J threads per task ({@link WorkerThreads#plan}; 0: ND4J's default) */
-    Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[] entities, long perEntity, long seed,
+    Synthesiser(String bundleId, Broadcast<byte[]> bundle, int[][] sets, long perEntity, long seed,
             double temperature, int threads, boolean standardPrior) {
         this.bundleId = bundleId;
         this.bundle = bundle;
-        this.entities = entities;
+        this.sets = sets;
         this.perEntity = perEntity;
         this.seed = seed;
         this.temperature = temperature;
@@ -99,14 +100,16 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         };
     }
 
-    /** Decodes the aligned batch [batchStart, batchEnd) of entity slot {@code slot}, keeping [from, to). */
+    /** Decodes the aligned batch [batchStart, batchEnd) of set slot {@code slot}, keeping [from, to). */
     private void decode(VcnModel model, int slot, long batchStart, long batchEnd, long from, long to,
             List<Row> out) {
-        int entity = entities[slot];
-        String name = model.entityNames().get(entity);
+        int[] set = sets[slot];
+        int entity = set.length == 1 ? set[0] : -1;
+        String name = MassSynthesis.name(model, set);
+        Integer[] labels = java.util.Arrays.stream(set).boxed().toArray(Integer[]::new);
         ImageShape shape = model.shape();
         int pixelsPer = shape.pixels();
-        VcnModel.Synthesis synthesis = model.synthesise(new int[] {entity}, (int) (batchEnd - batchStart), seed,
+        VcnModel.Synthesis synthesis = model.synthesise(set, (int) (batchEnd - batchStart), seed,
                 temperature, batchStart);
         int skip = (int) (from - batchStart);
         int count = (int) (to - from);
@@ -120,12 +123,14 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
             for (int p = 0, o = i * pixelsPer; p < pixelsPer; p++) {
                 pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(images[o + p] * 255f)));
             }
-            Float[] z = new Float[dim];
-            for (int j = 0, at = i * latentPer + entity * dim; j < dim; j++) {
-                z[j] = latent[at + j];
+            Float[] z = new Float[set.length * dim];
+            for (int s = 0; s < set.length; s++) {
+                for (int j = 0, at = i * latentPer + set[s] * dim; j < dim; j++) {
+                    z[s * dim + j] = latent[at + j];
+                }
             }
             out.add(RowFactory.create(name + "-" + seed + "-" + index, entity, name, seed, index, temperature, z,
-                    entity, new Integer[] {entity}, shape.height(), shape.width(), shape.channels(), pixels));
+                    entity, labels, shape.height(), shape.width(), shape.channels(), pixels));
         }
     }
 

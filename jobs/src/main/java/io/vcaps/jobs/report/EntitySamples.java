@@ -14,9 +14,10 @@ import org.apache.spark.sql.functions;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.TreeMap;
+import java.util.Map;
 
 /**
  * Samples of each entity, a strip of images per entity: drawn from the model's prior here (z_k ~ N(0, t^2 I) for the
@@ -71,13 +72,14 @@ final class EntitySamples {
         }
         List<Row> rows = table.where(functions.col(SynthesisSchema.INDEX).lt(perEntity))
                 .select(GENERATED_COLUMNS.stream().map(functions::col).toArray(Column[]::new))
-                .orderBy(SynthesisSchema.ENTITY, SynthesisSchema.INDEX).collectAsList();
+                .orderBy(SynthesisSchema.ENTITY, SynthesisSchema.ENTITY_NAME, SynthesisSchema.INDEX).collectAsList();
         if (rows.isEmpty()) {
             throw new JobFailure("the generated images at " + path + " hold no rows");
         }
-        TreeMap<Integer, List<Row>> byEntity = new TreeMap<>();
+        // By name: the rows of every requested set of more than one entity share entity -1.
+        Map<String, List<Row>> byEntity = new LinkedHashMap<>();
         for (Row r : rows) {
-            byEntity.computeIfAbsent(r.getInt(0), k -> new ArrayList<>()).add(r);
+            byEntity.computeIfAbsent(r.getString(1), k -> new ArrayList<>()).add(r);
         }
         List<Strip> strips = new ArrayList<>();
         for (List<Row> entity : byEntity.values()) {
@@ -97,7 +99,7 @@ final class EntitySamples {
     private static Strip strip(int entity, String name, List<byte[]> images, ImageShape shape) {
         byte[] png = PngImages.grid(images, Math.max(1, images.size()), shape.height(), shape.width(), shape.channels(),
                 MassSynthesis.scale(shape));
-        return new Strip(name, new Figure("samples-" + SynthesisSchema.entityStem(entity, name) + ".png", png,
+        return new Strip(name, new Figure("samples-" + SynthesisSchema.stem(entity, name) + ".png", png,
                 images.size() + " samples of entity " + name));
     }
 

@@ -3,6 +3,7 @@ package io.vcaps.jobs.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.core.quality.SynthesisQuality;
+import io.vcaps.core.vcn.MultiLabelMeasures;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.batch.MassSynthesis;
@@ -44,6 +45,12 @@ import java.util.stream.Collectors;
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MULTI_LABEL = "Multi-label data: per attribute, accuracy, balanced accuracy (the mean"
+            + " of the rates on present and on absent images, 0.5 for a constant answer), precision, recall and F1"
+            + " of the thresholded prediction (KL under the threshold) and the AUROC of -KL; their means over"
+            + " attributes; exact_set_accuracy, the share of images whose predicted set is their set; top_k, where"
+            + " every image has k entities, the share whose k smallest KLs are their entities. mean_balanced_accuracy"
+            + " selects best.zip.";
 
     /** The page's file name in the output folder. */
     public static final String PAGE = "index.html";
@@ -127,19 +134,48 @@ public final class RunReport {
 
     private void summary() {
         FinalEvaluation eval = run.eval();
-        Element section = page.section("summary", "Held-out accuracy");
-        double accuracy = eval.accuracy();
+        boolean multi = eval.multiLabel() != null;
+        JsonNode measures = multi ? JSON.valueToTree(eval.multiLabel()) : null;
+        Element section = page.section("summary", multi ? "Held-out multi-label measures" : "Held-out accuracy");
+        String name = multi ? MultiLabelMeasures.SELECTED : "accuracy";
+        double value = multi ? measures.path(name).asDouble(Double.NaN)
+                : Objects.requireNonNullElse(eval.accuracy(), Double.NaN);
         Element line = section.appendElement("p").addClass("headline");
-        line.appendText("Accuracy of the " + Objects.requireNonNullElse(eval.model(), "last")
-                + " model on the held-out split: ");
-        line.appendElement("strong").id("accuracy").attr("data-value", Double.toString(accuracy))
-                .text(Double.isFinite(accuracy) ? String.format(Locale.ROOT, "%.2f%%", 100 * accuracy) : "n/a");
+        line.appendText((multi ? "Mean balanced accuracy" : "Accuracy") + " of the "
+                + Objects.requireNonNullElse(eval.model(), "last") + " model on the held-out split: ");
+        line.appendElement("strong").id(name).attr("data-value", Double.toString(value))
+                .text(Double.isFinite(value) ? String.format(Locale.ROOT, "%.2f%%", 100 * value) : "n/a");
         line.appendText(String.format(Locale.ROOT, " of %d images of split '%s', after round %d (epoch %s).",
                 eval.examples(), Objects.requireNonNullElse(eval.split(), "test"), eval.round(), eval.epoch()));
-        page.paragraph(section, "Single-label data: the share of images whose capsule with the least KL is their"
-                + " entity's. Multi-label data: the share of right present/absent decisions per entity. From "
-                + new Path(run.root(), RunDirectory.EVAL) + ":");
-        page.definitions(section, fields(JSON.valueToTree(eval)));
+        page.paragraph(section, multi ? MULTI_LABEL : "The share of images whose capsule with the least KL is their"
+                + " entity's.");
+        if (multi) {
+            multiLabelTables(section, measures);
+        }
+        page.paragraph(section, "From " + new Path(run.root(), RunDirectory.EVAL) + ":");
+        Map<String, String> fields = fields(JSON.valueToTree(eval));
+        fields.remove("multi_label");
+        page.definitions(section, fields);
+    }
+
+    /** The means of a {@code multi_label} object (eval.json, _eval.json) and its per-attribute table. */
+    private void multiLabelTables(Element section, JsonNode measures) {
+        List<List<String>> means = new ArrayList<>();
+        for (String name : MultiLabelMeasures.NAMES) {
+            if (measures.has(name)) {
+                means.add(List.of(name.equals(MultiLabelMeasures.TOP_K) ? "top_k (k = "
+                        + measures.path(MultiLabelMeasures.K).asText() + ")" : name, number(measures.path(name))));
+            }
+        }
+        page.table(section, List.of("measure", "value"), means);
+        List<List<String>> rows = new ArrayList<>();
+        for (JsonNode e : measures.path(MultiLabelMeasures.PER_ATTRIBUTE)) {
+            rows.add(List.of(e.path("name").asText(), e.path("support").asText(), e.path("predicted").asText(),
+                    number(e.path("accuracy")), number(e.path("balanced_accuracy")), number(e.path("precision")),
+                    number(e.path("recall")), number(e.path("f1")), number(e.path("auroc"))));
+        }
+        page.table(section, List.of("attribute", "support", "predicted", "accuracy", "balanced accuracy",
+                "precision", "recall", "F1", "AUROC of -KL"), rows);
     }
 
     private void training() {
@@ -191,6 +227,14 @@ public final class RunReport {
             return;
         }
         JsonNode eval = classified.eval();
+        if (eval.has("multi_label")) {
+            page.paragraph(section, String.format(Locale.ROOT, "%s: %d images (%s, split %s); no capsule under the"
+                            + " threshold for %.2f%%. ", classified.path(), eval.path("rows").asLong(),
+                    eval.path("task").asText(), eval.path("split").asText("all"),
+                    100 * eval.path("unknown_rate").asDouble()) + MULTI_LABEL);
+            multiLabelTables(section, eval.path("multi_label"));
+            return;
+        }
         page.paragraph(section, String.format(Locale.ROOT, "%s: %d images (%s, split %s); accuracy %.2f%%, macro F1"
                         + " %.4f, no capsule under the threshold for %.2f%%.", classified.path(),
                 eval.path("rows").asLong(), eval.path("task").asText(), eval.path("split").asText("all"),
@@ -198,9 +242,6 @@ public final class RunReport {
                 100 * eval.path("unknown_rate").asDouble()));
         if (classified.confusion() != null) {
             add(section, classified.confusion());
-        } else {
-            note(section, "Multi-label data: no confusion matrix; per-entity scores of the thresholded predictions"
-                    + " below.");
         }
         List<List<String>> rows = new ArrayList<>();
         for (JsonNode e : eval.path("per_entity")) {
@@ -337,8 +378,9 @@ public final class RunReport {
             bundle.put("training rounds", Integer.toString(provenance.rounds()));
             if (provenance.selection() != null) {
                 Provenance.Selection best = provenance.selection();
-                bundle.put("best model", String.format(Locale.ROOT, "%s: after round %d, held-out accuracy %.4f on"
-                        + " %d images", RunDirectory.BEST, best.bestRound(), best.bestAccuracy(), best.bestExamples()));
+                bundle.put("best model", String.format(Locale.ROOT, "%s: after round %d, held-out %s %.4f on"
+                        + " %d images", RunDirectory.BEST, best.bestRound(), best.bestMeasure(), best.bestValue(),
+                        best.bestExamples()));
             }
             bundle.put("versions", join(provenance.versions()));
             bundle.put("created", provenance.created());

@@ -22,7 +22,7 @@ import java.util.function.Function;
 /**
  * Curves of a training run from its metrics log, drawn with XChart as PNG: one chart per loss term (the terms have
  * different units and scales, so each gets its own axis), the mean KL of present and absent capsules, and the
- * held-out accuracy and reconstruction error at each evaluation. Rounds whose value was not finite (logged as null)
+ * held-out measures and reconstruction error at each evaluation. Rounds whose value was not finite (logged as null)
  * are left out of a curve.
  */
 final class TrainingCharts {
@@ -77,13 +77,23 @@ final class TrainingCharts {
                 + " training rounds: a capsule's KL is its existence score, small means present") : null;
     }
 
-    /** Held-out accuracy at each evaluation; null when there was none. */
+    /**
+     * The held-out measures at each evaluation, by their metrics-line names: single-label accuracy, or the
+     * multi-label means, exact-set accuracy and top-k; null when there was none.
+     */
     static Figure accuracy(List<MetricsLine.Eval> evals) {
-        XYChart chart = chart("held-out accuracy", "accuracy");
-        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendVisible(false);
-        return addSeries(chart, "accuracy", evals, MetricsLine.Eval::accuracy)
-                ? new Figure("accuracy.png", png(chart), "held-out accuracy at each evaluation during training (the"
-                        + " last on the whole test split)") : null;
+        boolean single = evals.stream().anyMatch(e -> e.measures().containsKey(MetricsLine.ACCURACY));
+        XYChart chart = chart(single ? "held-out accuracy" : "held-out multi-label measures",
+                single ? "accuracy" : "share");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendVisible(!single)
+                .setLegendPosition(Styler.LegendPosition.InsideSE);
+        boolean any = false;
+        for (String name : MetricsLine.MEASURES) {
+            any |= addSeries(chart, name, evals, e -> e.measure(name));
+        }
+        String what = single ? "accuracy" : "multi-label measures (mean_balanced_accuracy selects the best model)";
+        return any ? new Figure(single ? "accuracy.png" : "multi-label-measures.png", png(chart), "held-out " + what
+                + " at each evaluation during training (the last on the whole test split)") : null;
     }
 
     /** Held-out reconstruction error at each evaluation; null when there was none. */

@@ -1,18 +1,26 @@
 package io.vcaps.jobs.run;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * The most accurate held-out evaluation of a run so far: its round and accuracy, on the training evaluations' sample
- * of {@code examples} held-out images (the same images each time, so that evaluations compare).
+ * The best held-out evaluation of a run so far: its round and the value of the measure that selects (single-label
+ * data: {@code accuracy}; multi-label data: {@code mean_balanced_accuracy}), on the training evaluations' sample of
+ * {@code examples} held-out images (the same images each time, so that evaluations compare). Progress files written
+ * before the measure was named hold {@code accuracy}.
  */
 public record Best(
         @JsonProperty("round") long round,
-        @JsonProperty("accuracy") double accuracy,
+        @JsonProperty("measure") String measure,
+        @JsonProperty("value") @JsonAlias("accuracy") double value,
         @JsonProperty("examples") long examples) {
 
-    /** Whether an evaluation of {@code accuracy} beats this one: strictly more accurate, so ties keep the earlier. */
-    public boolean beatenBy(double accuracy) {
-        return accuracy > this.accuracy;
+    public Best {
+        measure = measure == null ? MetricsLine.ACCURACY : measure;
+    }
+
+    /** Whether an evaluation of {@code value} beats this one: strictly better, so ties keep the earlier. */
+    public boolean beatenBy(double value) {
+        return value > this.value;
     }
 }

@@ -1,6 +1,7 @@
 package io.vcaps.jobs.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vcaps.core.vcn.MultiLabelMeasures;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,8 +27,14 @@ public sealed interface MetricsLine {
     /** The fields of the other lines. */
     String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
             FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error", REASON = "reason",
-            MESSAGE = "message", BEST_ROUND = "best_round", BEST_ACCURACY = "best_accuracy",
+            MESSAGE = "message", BEST_ROUND = "best_round", BEST_MEASURE = "best_measure", BEST_VALUE = "best_value",
             BEST_EXAMPLES = "best_examples", WITHOUT_IMPROVEMENT = "evaluations_without_improvement";
+    /** What lines written before the best's measure was named hold in place of {@link #BEST_VALUE}. */
+    String BEST_ACCURACY = "best_accuracy";
+
+    /** The measures an eval line may hold, in their order. */
+    List<String> MEASURES = java.util.stream.Stream.concat(java.util.stream.Stream.of(ACCURACY),
+            MultiLabelMeasures.NAMES.stream()).toList();
 
     /** The {@code type} of each kind of line. */
     Map<Class<? extends MetricsLine>, String> TYPES = Map.of(Start.class, START, Rounds.class, ROUND,
@@ -52,16 +59,17 @@ public sealed interface MetricsLine {
             case NON_FINITE -> new NonFinite(round, RoundStats.from(node),
                     ints(node.path(NON_FINITE_WORKERS)), node.path(NON_FINITE_ROUNDS).asInt(),
                     node.path(ACTION).asText());
-            case EVAL -> new Eval(round, number(node, EPOCH), number(node, ACCURACY),
-                    number(node, RECONSTRUCTION_ERROR), node.path(EXAMPLES).asLong(),
-                    node.path(FINAL).asBoolean());
+            case EVAL -> new Eval(round, number(node, EPOCH), measures(node), number(node, RECONSTRUCTION_ERROR),
+                    node.path(EXAMPLES).asLong(), node.path(FINAL).asBoolean());
             case CHECKPOINT -> new Checkpointed(round, node.path(PATH).asText(),
                     number(node, EPOCH));
             case RETRY -> new Retry(round, node.path(ATTEMPT).asInt(), node.path(ERROR).asText(),
                     number(node, SECONDS));
             case STOP -> new Stopped(round, node.path(REASON).asText(), node.path(MESSAGE).asText(),
-                    node.hasNonNull(BEST_ROUND) ? new Best(node.path(BEST_ROUND).asLong(), number(node, BEST_ACCURACY),
-                            node.path(BEST_EXAMPLES).asLong()) : null, node.path(WITHOUT_IMPROVEMENT).asInt());
+                    node.hasNonNull(BEST_ROUND) ? new Best(node.path(BEST_ROUND).asLong(),
+                            node.path(BEST_MEASURE).asText(null), number(node, node.has(BEST_VALUE) ? BEST_VALUE
+                            : BEST_ACCURACY), node.path(BEST_EXAMPLES).asLong()) : null,
+                    node.path(WITHOUT_IMPROVEMENT).asInt());
             default -> null;
         };
     }
@@ -73,6 +81,17 @@ public sealed interface MetricsLine {
             f.put((String) namesAndValues[i], namesAndValues[i + 1]);
         }
         return f;
+    }
+
+    /** The measures an eval line holds: single-label accuracy, or the multi-label means. */
+    private static Map<String, Double> measures(JsonNode node) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : MEASURES) {
+            if (node.has(name)) {
+                out.put(name, number(node, name));
+            }
+        }
+        return out;
     }
 
     /** A number field; NaN where it was not finite (written as null) or is missing. */
@@ -199,14 +218,30 @@ public sealed interface MetricsLine {
         }
     }
 
-    /** A held-out evaluation: during training on a sample, {@code last} on the whole test split. */
-    record Eval(long round, double epoch, double accuracy, double reconstructionError, long examples,
+    /**
+     * A held-out evaluation: during training on a sample, {@code last} on the whole test split. Its
+     * {@code measures}: single-label data's {@code accuracy}, or multi-label data's means
+     * ({@link MultiLabelMeasures#means}).
+     */
+    record Eval(long round, double epoch, Map<String, Double> measures, double reconstructionError, long examples,
                 boolean last) implements MetricsLine {
+
+        /** The measure that selects the best model: accuracy where the line has it, else the multi-label one. */
+        public String selectedMeasure() {
+            return measures.containsKey(ACCURACY) ? ACCURACY : MultiLabelMeasures.SELECTED;
+        }
+
+        /** A measure's value; NaN where the line does not have it. */
+        public double measure(String name) {
+            return measures.getOrDefault(name, Double.NaN);
+        }
 
         @Override
         public Map<String, Object> fields() {
-            return ordered(EPOCH, epoch, ACCURACY, accuracy, RECONSTRUCTION_ERROR, reconstructionError, EXAMPLES,
-                    examples, FINAL, last);
+            Map<String, Object> f = ordered(EPOCH, epoch);
+            f.putAll(measures);
+            f.putAll(ordered(RECONSTRUCTION_ERROR, reconstructionError, EXAMPLES, examples, FINAL, last));
+            return f;
         }
     }
 
@@ -232,9 +267,9 @@ public sealed interface MetricsLine {
     }
 
     /**
-     * The run stopped before its epochs were done: {@code reason} is {@code early-stopping} (the held-out accuracy
-     * did not improve for {@code training.early-stopping.patience} evaluations) or {@code time-budget}; the final
-     * outputs follow as at a normal end.
+     * The run stopped before its epochs were done: {@code reason} is {@code early-stopping} (the held-out measure
+     * that selects, {@link Best#measure}, did not improve for {@code training.early-stopping.patience} evaluations)
+     * or {@code time-budget}; the final outputs follow as at a normal end.
      */
     record Stopped(long round, String reason, String message, Best best, int evaluationsWithoutImprovement)
             implements MetricsLine {
@@ -243,7 +278,8 @@ public sealed interface MetricsLine {
         @Override
         public Map<String, Object> fields() {
             return ordered(REASON, reason, MESSAGE, message, BEST_ROUND, best == null ? null : best.round(),
-                    BEST_ACCURACY, best == null ? null : best.accuracy(), BEST_EXAMPLES,
+                    BEST_MEASURE, best == null ? null : best.measure(), BEST_VALUE,
+                    best == null ? null : best.value(), BEST_EXAMPLES,
                     best == null ? null : best.examples(), WITHOUT_IMPROVEMENT, evaluationsWithoutImprovement);
         }
     }

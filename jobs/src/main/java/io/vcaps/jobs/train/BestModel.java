@@ -5,9 +5,10 @@ import io.vcaps.jobs.averaging.TrainingState;
 import io.vcaps.jobs.run.Best;
 
 /**
- * The most accurate state of a run by held-out accuracy, and the early-stopping count: how many periodic
- * evaluations in a row have not beaten it. Every evaluation is on the same held-out sample, so accuracies compare;
- * a tie keeps the earlier state.
+ * The best state of a run by the held-out measure that selects ({@link HeldOutEvaluation.Result#selectedMeasure}:
+ * accuracy for single-label data, mean balanced accuracy for multi-label data, which a model that calls every
+ * attribute absent cannot win), and the early-stopping count: how many periodic evaluations in a row have not
+ * beaten it. Every evaluation is on the same held-out sample, so values compare; a tie keeps the earlier state.
  */
 final class BestModel {
 
@@ -29,8 +30,8 @@ final class BestModel {
      * @return whether it is the new best
      */
     boolean offer(long round, HeldOutEvaluation.Result evaluation, TrainingState state, boolean periodic) {
-        if (best == null || best.beatenBy(evaluation.accuracy())) {
-            best = new Best(round, evaluation.accuracy(), evaluation.examples());
+        if (best == null || best.beatenBy(evaluation.selected())) {
+            best = new Best(round, evaluation.selectedMeasure(), evaluation.selected(), evaluation.examples());
             this.state = state;
             withoutImprovement = 0;
             return true;
@@ -62,6 +63,6 @@ final class BestModel {
 
     /** What a bundle of this run says about itself: {@code model} is {@link Provenance.Selection#LAST} or BEST. */
     Provenance.Selection selection(String model) {
-        return new Provenance.Selection(model, best.round(), best.accuracy(), best.examples());
+        return new Provenance.Selection(model, best.round(), best.measure(), best.value(), best.examples());
     }
 }

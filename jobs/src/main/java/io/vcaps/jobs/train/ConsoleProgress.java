@@ -1,5 +1,6 @@
 package io.vcaps.jobs.train;
 
+import io.vcaps.core.vcn.MultiLabelMeasures;
 import io.vcaps.jobs.averaging.Round;
 import io.vcaps.jobs.averaging.StepTotals;
 
@@ -35,11 +36,11 @@ final class ConsoleProgress {
         out.flush();
     }
 
+    /** One line: each measure by its JSON name with blanks for underscores, then the reconstruction error. */
     void evaluation(long round, HeldOutEvaluation.Result e, boolean last) {
-        out.println(String.format(Locale.ROOT,
-                "  %s after round %d: accuracy %.4f  reconstruction error %.4g  (%d images)",
-                last ? "final held-out evaluation" : "held-out", round, e.accuracy(), e.reconstructionError(),
-                e.examples()));
+        out.println(String.format(Locale.ROOT, "  %s after round %d: %s, reconstruction error %.4g  (%d images)",
+                last ? "final held-out evaluation" : "held-out", round, MultiLabelMeasures.describe(e.measures()),
+                e.reconstructionError(), e.examples()));
         out.flush();
     }
 

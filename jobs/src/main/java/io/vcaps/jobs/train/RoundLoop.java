@@ -149,9 +149,9 @@ final class RoundLoop {
                 }
                 if (best.exhausted(settings.patience())) {
                     stop(MetricsLine.Stopped.EARLY_STOPPING, String.format(Locale.ROOT, "early stopping after round"
-                            + " %d: %d held-out evaluations without a better accuracy than %.4f (round %d);"
+                            + " %d: %d held-out evaluations without a better %s than %.4f (round %d);"
                             + " vcaps.training.early-stopping.patience = %d", rounds, best.withoutImprovement(),
-                            best.best().accuracy(), best.best().round(), settings.patience()));
+                            best.best().measure(), best.best().value(), best.best().round(), settings.patience()));
                     break;
                 }
                 describe(shards, "vcaps train: round " + (rounds + 1) + " of " + totalRounds);
@@ -181,8 +181,8 @@ final class RoundLoop {
                 }
                 if (goal) {
                     stop(MetricsLine.Stopped.GOAL, String.format(Locale.ROOT, "goal reached after round %d: held-out"
-                            + " accuracy %.4f >= vcaps.training.early-stopping.goal = %s", rounds,
-                            best.best().accuracy(), settings.goal()));
+                            + " %s %.4f >= vcaps.training.early-stopping.goal = %s", rounds, best.best().measure(),
+                            best.best().value(), settings.goal()));
                     break;
                 }
                 // The last round's checkpoint comes after its evaluations, with the best they leave (finish).
@@ -230,7 +230,7 @@ final class RoundLoop {
     }
 
     private boolean reachesGoal(HeldOutEvaluation.Result e) {
-        return settings.goal() > 0 && e.accuracy() >= settings.goal();
+        return settings.goal() > 0 && e.selected() >= settings.goal();
     }
 
     /** Evaluates the current state on the held-out sample, writes its {@code eval} line and offers it as the best. */
@@ -244,8 +244,9 @@ final class RoundLoop {
         sampledSinceCheckpoint = true;
         progress.evaluation(rounds, e, false);
         progress.note(better ? "  the best so far"
-                : String.format(Locale.ROOT, "  best %.4f after round %d; %d evaluation(s) without improvement",
-                        best.best().accuracy(), best.best().round(), best.withoutImprovement()));
+                : String.format(Locale.ROOT, "  best %s %.4f after round %d; %d evaluation(s) without"
+                        + " improvement", best.best().measure(), best.best().value(), best.best().round(),
+                        best.withoutImprovement()));
         return e;
     }
 
@@ -443,7 +444,8 @@ final class RoundLoop {
 
     /**
      * The final outputs: a last checkpoint unless this round has one, model.zip (the last model), best.zip (the best
-     * by held-out accuracy), each with the entity priors fitted to it when there are any, and eval.json.
+     * by the held-out measure that selects), each with the entity priors fitted to it when there are any, and
+     * eval.json.
      */
     private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint, EntityPriors priors,
             EntityPriors bestPriors) throws IOException {
@@ -456,12 +458,14 @@ final class RoundLoop {
         run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(last.withPriors(priors), out));
         VcnModel most = withState(best.state(), b.round(), best.selection(Provenance.Selection.BEST));
         run.writeAtomically(RunDirectory.BEST, out -> ModelBundle.write(most.withPriors(bestPriors), out));
-        run.writeEvaluation(new FinalEvaluation(round3(epoch), result.accuracy(), result.reconstructionError(),
+        boolean multi = result.multiLabel() != null;
+        run.writeEvaluation(new FinalEvaluation(round3(epoch), multi ? null : result.accuracy(),
+                multi ? result.multiLabel().report(last.entityNames()) : null, result.reconstructionError(),
                 result.examples(), rounds, Provenance.Selection.LAST, data.id(), DatasetSchema.TEST, b.round(),
-                b.accuracy(), b.examples()));
+                b.measure(), b.value(), b.examples()));
         console.println(String.format(Locale.ROOT, "wrote %s/%s (the last model, round %d), %s (the best: round %d,"
-                        + " held-out accuracy %.4f on %d images) and %s", run.root(), RunDirectory.MODEL, rounds,
-                RunDirectory.BEST, b.round(), b.accuracy(), b.examples(), RunDirectory.EVAL));
+                        + " held-out %s %.4f on %d images) and %s", run.root(), RunDirectory.MODEL, rounds,
+                RunDirectory.BEST, b.round(), b.measure(), b.value(), b.examples(), RunDirectory.EVAL));
         return new TrainingRun.Outcome(rounds, epoch, result, run.root().toString());
     }
 
@@ -472,7 +476,7 @@ final class RoundLoop {
     }
 
     private MetricsLine.Eval evalLine(HeldOutEvaluation.Result e, double epoch, boolean last) {
-        return new MetricsLine.Eval(rounds, round3(epoch), e.accuracy(), e.reconstructionError(), e.examples(), last);
+        return new MetricsLine.Eval(rounds, round3(epoch), e.measures(), e.reconstructionError(), e.examples(), last);
     }
 
     static double round3(double v) {

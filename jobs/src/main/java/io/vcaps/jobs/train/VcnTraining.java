@@ -66,6 +66,11 @@ public final class VcnTraining implements LocalTraining<Example> {
         return threads;
     }
 
+    /** How many entities the model has. */
+    public int entities() {
+        return entities.size();
+    }
+
     /** The networks of a VCN in training-state order: encoder, generator, discriminator. */
     public static List<Network> networks(VcnModel model) {
         return List.of(Network.of(model.encoder()), Network.of(model.generator()), Network.of(model.discriminator()));

@@ -121,10 +121,13 @@ class BadInputTest {
     }
 
     @Test
-    void unknownEntityName() throws Exception {
+    void unknownEntityNameIsABadOption() throws Exception {
         Path out = dir.resolve("out");
-        assertFails(new GenerateJob(), out, "unknown entity [eleven]; the model's entities are [0, 1, 2",
-                generate(fixture.bundle.toString(), out, "--entities", "3,eleven"));
+        Cli run = Cli.run(new GenerateJob(), generate(fixture.bundle.toString(), out, "--entities", "3,eleven"));
+        assertEquals(2, run.exit(), "exit code; stderr: " + run.err());
+        assertTrue(run.err().contains("unknown entity [eleven]; the model's entities are [0, 1, 2"), run.err());
+        assertEquals(1, run.err().strip().lines().filter(l -> l.contains("eleven")).count(), run.err());
+        assertFalse(Cli.leftovers(out), "nothing left at or beside " + out);
     }
 
     @Test

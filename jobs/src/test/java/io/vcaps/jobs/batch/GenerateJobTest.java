@@ -46,8 +46,8 @@ class GenerateJobTest {
         Path one = dir.resolve("one");
         Path three = dir.resolve("three");
         // 300 per entity: the 64-image batches are cut by the partition boundaries of the 3-partition run (200, 400).
-        String[] common = {"--model", fixture.bundle.toString(), "--per-entity", "300", "--entities", "2,7",
-            "--seed", "99", "--temperature", "0.8", "--images", "png"};
+        String[] common = {"--model", fixture.bundle.toString(), "--per-entity", "300", "--entities", "2",
+            "--entities", "7", "--seed", "99", "--temperature", "0.8", "--images", "png"};
         assertEquals(0, Cli.run(new GenerateJob(), ClassifyJobTest.concat(common, "--output", one.toString(),
                 "--partitions", "1", "--sheets", "--traversals")).exit());
         assertEquals(0, Cli.run(new GenerateJob(), ClassifyJobTest.concat(common, "--output", three.toString(),
@@ -143,8 +143,8 @@ class GenerateJobTest {
         var priors = fixture.model.priors().orElseThrow();
         for (boolean standard : new boolean[] {false, true}) {
             Path out = dir.resolve(standard ? "standard" : "fitted");
-            String[] args = {"--model", fixture.bundle.toString(), "--per-entity", "3", "--entities", "2,7",
-                "--temperature", "0", "--output", out.toString()};
+            String[] args = {"--model", fixture.bundle.toString(), "--per-entity", "3", "--entities", "2",
+                "--entities", "7", "--temperature", "0", "--output", out.toString()};
             assertEquals(0, Cli.run(new GenerateJob(), standard ? concat(args, "--standard-prior") : args).exit());
             List<Row> rows = spark.read().parquet(out.toString()).select(SynthesisSchema.ENTITY, SynthesisSchema.Z)
                     .collectAsList();

@@ -77,7 +77,8 @@ class BestModelTest {
         assertEquals(6, last.provenance().rounds());
         JsonNode eval = new ObjectMapper().readTree(run.resolve("eval.json").toFile());
         assertEquals(bestRound, eval.get("best_round").asLong());
-        assertEquals(bestAccuracy, eval.get("best_accuracy").asDouble());
+        assertEquals("accuracy", eval.get("best_measure").asText(), "single-label runs select by accuracy");
+        assertEquals(bestAccuracy, eval.get("best_value").asDouble());
         assertTrue(TrainFixtures.metrics(run, "stop").isEmpty(), "a run that ran its epochs did not stop early");
     }
 
@@ -161,7 +162,8 @@ class BestModelTest {
         assertNotNull(s, "the bundle says which model it is");
         assertEquals(which, s.model());
         assertEquals(bestRound, s.bestRound());
-        assertEquals(bestAccuracy, s.bestAccuracy());
+        assertEquals("accuracy", s.bestMeasure());
+        assertEquals(bestAccuracy, s.bestValue());
         assertEquals(20, s.bestExamples());
     }
 

@@ -72,12 +72,17 @@ public final class TrainFixtures {
     }
 
     static void metadata(SparkSession spark, String path, ImageShape shape, long train, long test) throws IOException {
+        metadata(spark, path, shape, train, test, IntStream.range(0, 10).mapToObj(Integer::toString).toList(), false);
+    }
+
+    static void metadata(SparkSession spark, String path, ImageShape shape, long train, long test,
+            List<String> entities, boolean multiLabel) throws IOException {
         Map<String, DatasetMetadata.SplitCounts> counts = new LinkedHashMap<>();
         counts.put(DatasetSchema.TRAIN, new DatasetMetadata.SplitCounts(train, Map.of()));
         counts.put(DatasetSchema.TEST, new DatasetMetadata.SplitCounts(test, Map.of()));
         new DatasetMetadata(DatasetMetadata.SCHEMA_VERSION, Instant.now().toString(),
-                new DatasetMetadata.Source("test", "fixture", null), shape, false,
-                IntStream.range(0, 10).mapToObj(Integer::toString).toList(), new DatasetMetadata.Split("files", null),
+                new DatasetMetadata.Source("test", "fixture", null), shape, multiLabel, entities,
+                new DatasetMetadata.Split("files", null),
                 counts, new DatasetMetadata.Rejects(0, Map.of(), Map.of()))
                 .write(spark.sparkContext().hadoopConfiguration(), new Path(path));
     }

@@ -64,6 +64,6 @@ class TwoWorkerAccuracyTest {
         assertTrue(best.get("round").asInt() > 4, "learning made a later evaluation the best: " + evals);
         Provenance.Selection selection = TrainFixtures.bundle(output.resolve("best.zip")).provenance().selection();
         assertEquals(best.get("round").asLong(), selection.bestRound());
-        assertEquals(best.get("accuracy").asDouble(), selection.bestAccuracy());
+        assertEquals(best.get("accuracy").asDouble(), selection.bestValue());
     }
 }
