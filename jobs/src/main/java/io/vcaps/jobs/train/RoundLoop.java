@@ -280,6 +280,12 @@ final class RoundLoop {
         }
         console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s", what,
                 images, (System.nanoTime() - start) / 1e9));
+        Map<String, Long> sparse = priors.sparse(master.entityNames());
+        if (!sparse.isEmpty()) {
+            console.println("note: " + what + " of " + sparse + " (entity: images) rest on fewer than 2 images: one"
+                    + " image's posterior, or N(0, I) for none; the bundle's provenance names them (sparse_priors),"
+                    + " and generate refuses an entity with none unless --standard-prior");
+        }
         return priors;
     }
 
