@@ -92,8 +92,8 @@ class EntityNamesEndToEndTest {
 
         Path generated = dir.resolve("generated");
         Cli generate = vcaps("generate", "--model", run.resolve("model.zip").toString(), "--output",
-                generated.toString(), "--per-entity", "2", "--entities", "ab:cd,Läuft", "--images", "png", "--sheets",
-                "--traversals");
+                generated.toString(), "--per-entity", "2", "--entities", "ab:cd", "--entities", "Läuft", "--images",
+                "png", "--sheets", "--traversals");
         assertEquals(0, generate.exit(), generate.err());
         try (Stream<Path> files = Files.walk(generated.resolve("_sheets"))) {
             assertEquals(2, files.filter(Files::isRegularFile).count(), "a sheet for each of the two entities");
