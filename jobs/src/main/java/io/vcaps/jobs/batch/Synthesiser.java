@@ -17,7 +17,8 @@ import java.util.NoSuchElementException;
 
 /**
  * Turns one partition of global image numbers g (0 .. S*N-1; set slot g / N, index g % N; a slot is one entity or a
- * set of them, every capsule of the set sampled and the others masked, docs/MODEL.md, "Conditional synthesis and traversals") into
+ * set of them, every capsule of the set sampled and the others masked: docs/MODEL.md, "Conditional synthesis and
+ * traversals") into
  * {@link SynthesisSchema} rows, lazily. Images are decoded in batches aligned to multiples of {@link #BATCH} within
  * each entity, whatever the partition holds (a batch cut by a partition boundary is decoded whole and the rows
  * outside the partition dropped), so every image comes out of the very same computation, and the same bytes, for
