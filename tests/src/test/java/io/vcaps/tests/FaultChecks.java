@@ -30,6 +30,11 @@ final class FaultChecks {
     private static final List<String> TIMES = List.of("images_per_s", "seconds", "overhead_s", "elapsed_s");
     /** Round-line fields that count what Spark went through, which a fault changes. */
     private static final List<String> HEALTH = List.of("task_failures", "task_retries", "executors_lost");
+    /**
+     * Round-line fields that count the bytes Spark moved: a task result carries Spark's own metrics beside the mean,
+     * whose serialised size differs from run to run by a few bytes.
+     */
+    private static final List<String> TRAFFIC = List.of("result_bytes", "shuffle_bytes");
 
     private FaultChecks() {
     }
@@ -111,12 +116,13 @@ final class FaultChecks {
         return out;
     }
 
-    /** The {@code round} lines of {@code run}'s metrics, without their times and Spark's health counts. */
+    /** The {@code round} lines of {@code run}'s metrics, without their times, Spark's health counts and bytes. */
     static List<String> rounds(Path run) throws IOException {
         List<String> out = new ArrayList<>();
         for (JsonNode node : roundLines(run)) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TIMES);
             ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(HEALTH);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(TRAFFIC);
             out.add(node.toString());
         }
         return out;

@@ -63,14 +63,15 @@ class TaskPlacementTest {
         try (Processes processes = new Processes()) {
             run(project, processes, dir, "etl", "local[2]", "--source", "idx", "--input", idx.toString(),
                     "--output", dataset.toString());
-            // A state larger than spark.driver.maxResultSize is refused before round 1, in one line.
+            // A state larger than spark.driver.maxResultSize is refused before round 1, in one line (reading the
+            // dataset's rows and counts brings a few KiB to the driver: 100k lets them through).
             Path log = dir.resolve("logs").resolve("train-refused.log");
             int refused = processes.run(command(project, "train", "local[2]", "--spark",
-                    "spark.driver.maxResultSize=1k", "--data", dataset.toString(), "--conf", conf.toString(),
+                    "spark.driver.maxResultSize=100k", "--data", dataset.toString(), "--conf", conf.toString(),
                     "--output", dir.resolve("refused").toString()), environment(), log, JOB_TIMEOUT);
             String console = Files.readString(log);
             assertEquals(1, refused, console);
-            assertTrue(console.contains("spark.driver.maxResultSize = 1k allows: set --spark"
+            assertTrue(console.contains("spark.driver.maxResultSize = 100k allows: set --spark"
                     + " spark.driver.maxResultSize="), console);
             assertFalse(console.contains("\tat "), "no stack trace: " + console);
             assertFalse(Files.exists(dir.resolve("refused").resolve("model.zip")));

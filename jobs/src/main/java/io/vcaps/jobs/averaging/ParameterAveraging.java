@@ -76,12 +76,13 @@ public final class ParameterAveraging<E> {
     }
 
     static Optional<String> driverLimits(SparkConf conf, long heap, long stateBytes, int workers) {
-        long limit = JavaUtils.byteStringAsBytes(conf.get("spark.driver.maxResultSize", "1g"));
+        String given = conf.get("spark.driver.maxResultSize", "1g");
+        long limit = JavaUtils.byteStringAsBytes(given);
         long needed = stateBytes + stateBytes / 10 + workers * 4096L;
         if (limit > 0 && needed > limit) {
             return Optional.of(String.format(Locale.ROOT, "the training state is %s and every round brings it to the"
                     + " driver, more than spark.driver.maxResultSize = %s allows: set --spark"
-                    + " spark.driver.maxResultSize=%s (or more)", size(stateBytes), size(limit), megabytes(needed)));
+                    + " spark.driver.maxResultSize=%s (or more)", size(stateBytes), given, megabytes(needed)));
         }
         long heapNeeded = DRIVER_STATES * stateBytes;
         if (heap != Long.MAX_VALUE && heapNeeded > heap) {
