@@ -224,7 +224,7 @@ public final class ScalingBench implements Callable<Integer> {
                     dash(r.get("rounds_to_goal")), dash(r.get("examples_to_goal")), r.get("final_accuracy"),
                     r.get("final_reconstruction_error"), mb(r.get("state_bytes")),
                     mb(r.get("driver_bytes_per_round")), mb(r.get("shuffle_bytes_per_round")),
-                    ((Number) r.get("peak_rss_bytes")).doubleValue() / 1e9));
+                    mb(r.get("peak_rss_bytes")) / 1e3));
         }
         return out.toString();
     }
@@ -233,8 +233,9 @@ public final class ScalingBench implements Callable<Integer> {
         return v == null ? "not reached" : v.toString();
     }
 
+    /** Millions of bytes; NaN for a figure a run did not record. */
     private static double mb(Object bytes) {
-        return ((Number) bytes).doubleValue() / 1e6;
+        return bytes == null ? Double.NaN : ((Number) bytes).doubleValue() / 1e6;
     }
 
     @SuppressWarnings("unchecked")
