@@ -161,16 +161,24 @@ class ChunkedAveragingTest {
                 new ComputationGraphTraining(conf, "shuffle"), 2);
         TrainingState state = TrainingState.capture(
                 List.of(ComputationGraphTraining.network(AveragingFixture.graph(conf))), 1.0);
+        // Other tests in this JVM may have left shuffles of their own (a dataset still referenced): not ours.
+        List<String> before = shuffleFiles();
         for (int r = 0; r < 3; r++) {
             state = plainRound(averaging, jsc, batches, state, r);
         }
         long deadline = System.currentTimeMillis() + 20_000;
-        List<String> left = shuffleFiles();
+        List<String> left = newSince(before);
         while (!left.isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
-            left = shuffleFiles();
+            left = newSince(before);
         }
         assertEquals(List.of(), left, "shuffle files of finished rounds");
+    }
+
+    private static List<String> newSince(List<String> before) {
+        List<String> now = shuffleFiles();
+        now.removeAll(before);
+        return now;
     }
 
     private static List<String> shuffleFiles() {
