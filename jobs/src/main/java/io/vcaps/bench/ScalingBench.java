@@ -1,7 +1,9 @@
 package io.vcaps.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.jobs.run.MetricsLine;
+import io.vcaps.jobs.run.MetricsLog;
+import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.jobs.train.TrainingRun;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
@@ -150,7 +152,8 @@ public final class ScalingBench implements Callable<Integer> {
         Path dir = output.toPath().resolve(name);
         long perRound = (long) w * h * batch;
         long evalEvery = Math.max(1, Math.round(evalSpacing / (double) perRound));
-        String step = "{ enabled = %s, learning-rate = %s, momentum = %s, nesterov = true }";
+        String step = String.format(Locale.ROOT, "{ enabled = %s, learning-rate = %s, momentum = %s, nesterov = true }",
+                on, outerRate, outerMomentum);
         String hocon = base + String.format(Locale.ROOT, """
 
                 vcaps.training {
@@ -164,16 +167,18 @@ public final class ScalingBench implements Callable<Integer> {
                     generator %s
                   }
                 }
-                """, evalEvery, evalExamples, goal, String.format(Locale.ROOT, step, on, outerRate, outerMomentum),
-                String.format(Locale.ROOT, step, on, outerRate, outerMomentum));
+                """, evalEvery, evalExamples, goal, step, step);
         Files.createDirectories(output.toPath().resolve("confs"));
         Path runConf = output.toPath().resolve("confs").resolve(name + ".conf");
         Files.writeString(runConf, hocon);
         resetPeaks();
         long start = System.nanoTime();
-        TrainingRun.Outcome outcome = new TrainingRun(spark, new TrainingRun.Request(data, dir.toString(),
-                runConf.toFile(), w, h, maxEpochs, null, null, false), new PrintStream(
-                Files.newOutputStream(dir.resolveSibling(name + ".console.log")), true, StandardCharsets.UTF_8)).run();
+        TrainingRun.Outcome outcome;
+        try (PrintStream console = new PrintStream(Files.newOutputStream(dir.resolveSibling(name + ".console.log")),
+                true, StandardCharsets.UTF_8)) {
+            outcome = new TrainingRun(spark, new TrainingRun.Request(data, dir.toString(), runConf.toFile(), w, h,
+                    maxEpochs, null, null, false), console).run();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> r = new LinkedHashMap<>();
@@ -182,32 +187,27 @@ public final class ScalingBench implements Callable<Integer> {
         r.put("outer", on ? String.format(Locale.ROOT, "nesterov lr %s momentum %s (E, G)", outerRate, outerMomentum)
                 : "off");
         r.put("examples_per_round", perRound);
-        ObjectMapper json = new ObjectMapper();
         long roundsToGoal = -1;
         long rounds = 0;
         long resultBytes = 0;
         long shuffleBytes = 0;
         long stateBytes = 0;
         List<List<Double>> curve = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-            JsonNode n = json.readTree(line);
-            switch (n.get("type").asText()) {
-                case "start" -> stateBytes = n.path("state_bytes").asLong();
-                case "round" -> {
-                    rounds++;
-                    resultBytes = Math.max(resultBytes, n.path("result_bytes").asLong());
-                    shuffleBytes = Math.max(shuffleBytes, n.path("shuffle_bytes").asLong());
+        for (MetricsLine line : MetricsLog.read(spark.sparkContext().hadoopConfiguration(),
+                new org.apache.hadoop.fs.Path(dir.resolve(RunDirectory.METRICS).toUri()))) {
+            if (line instanceof MetricsLine.Start first) {
+                stateBytes = ((Number) first.settings().get("state_bytes")).longValue();
+            } else if (line instanceof MetricsLine.Rounds round) {
+                rounds++;
+                resultBytes = Math.max(resultBytes, round.stats().health().resultBytes());
+                shuffleBytes = Math.max(shuffleBytes, round.stats().health().shuffleBytes());
+            } else if (line instanceof MetricsLine.Eval eval && !eval.last()) {
+                // The measure the goal is judged by: accuracy, or mean balanced accuracy on multi-label data.
+                double value = eval.measure(eval.selectedMeasure());
+                curve.add(List.of(eval.round() * (double) perRound, value));
+                if (roundsToGoal < 0 && value >= goal) {
+                    roundsToGoal = eval.round();
                 }
-                case "eval" -> {
-                    if (!n.path("final").asBoolean()) {
-                        long round = n.get("round").asLong();
-                        curve.add(List.of(round * (double) perRound, n.get("accuracy").asDouble()));
-                        if (roundsToGoal < 0 && n.get("accuracy").asDouble() >= goal) {
-                            roundsToGoal = round;
-                        }
-                    }
-                }
-                default -> { }
             }
         }
         r.put("rounds_to_goal", roundsToGoal < 0 ? null : roundsToGoal);

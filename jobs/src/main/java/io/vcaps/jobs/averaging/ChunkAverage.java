@@ -57,7 +57,7 @@ final class ChunkAverage implements Function2<Integer, Iterator<Tuple2<Long, Sta
                 continue;
             }
             if (sum == null) {
-                sum = new double[values(layout, segments)];
+                sum = new double[values(segments)];
                 accumulate(layout, segments, sum, single, singleWeight);
                 weight = singleWeight;
                 single = null;
@@ -74,7 +74,7 @@ final class ChunkAverage implements Function2<Integer, Iterator<Tuple2<Long, Sta
         return Collections.singletonList(mean).iterator();
     }
 
-    private static int values(StateChunks layout, List<StateChunks.Segment> segments) {
+    private static int values(List<StateChunks.Segment> segments) {
         int n = 0;
         for (StateChunks.Segment g : segments) {
             n += g.length();

@@ -104,11 +104,6 @@ public record TrainingSettings(int workers, int averagingFrequency, double epoch
         }
     }
 
-    /** Whether any network takes an outer step. */
-    public boolean outerOn() {
-        return outer.stream().anyMatch(OuterStep::enabled);
-    }
-
     /** These settings with the given values replacing theirs where not null. */
     public TrainingSettings with(Integer newWorkers, Integer newFrequency, Double newEpochs, Double newMinutes,
             Integer newCheckpointEvery) {

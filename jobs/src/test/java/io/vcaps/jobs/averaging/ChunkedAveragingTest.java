@@ -100,7 +100,7 @@ class ChunkedAveragingTest {
         Broadcast<TrainingState> broadcast = jsc.broadcast(start);
         List<Tuple2<Long, StatePiece>> pieces = new ArrayList<>();
         double[][][] states = {a, b, c};
-        StateChunks chunks = new StateChunks(layout(start), 2);
+        StateChunks chunks = new StateChunks(start.slots(), 2);
         for (int w = 0; w < 3; w++) {
             TrainingState s = TrainingState.build(layout, 1.0, new int[1], new int[1], states[w]);
             pieces.add(new Tuple2<>(StatePiece.key(1, w), new StatePiece(w, weights[w], chunks.cut(s, 1), null)));
@@ -120,10 +120,6 @@ class ChunkedAveragingTest {
         }
         assertEquals(180, mean.weight());
         broadcast.destroy();
-    }
-
-    private static List<TrainingState.Slot> layout(TrainingState s) {
-        return s.slots();
     }
 
     @Test
