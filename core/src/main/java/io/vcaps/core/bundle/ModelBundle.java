@@ -9,6 +9,7 @@ import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.EntityNames;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
+import io.vcaps.core.vcn.PresenceThresholds;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -28,7 +29,8 @@ import java.util.zip.ZipOutputStream;
  * configuration as HOCON, provenance) and E, G and D each in DL4J's own {@code ModelSerializer} format
  * ({@code encoder.zip}, {@code generator.zip}, {@code discriminator.zip}, with updater state, written and read by
  * {@link NetworkFiles}), so plain DL4J can load any of them, and optionally {@code priors.json} (the fitted
- * {@link EntityPriors} synthesis draws from). Nothing is read by Java deserialization.
+ * {@link EntityPriors} synthesis draws from) and {@code thresholds.json} (the fitted {@link PresenceThresholds}).
+ * Nothing is read by Java deserialization.
  */
 public final class ModelBundle {
 
@@ -39,6 +41,8 @@ public final class ModelBundle {
     private static final String HEADER = "bundle.json";
     /** Optional: the fitted entity priors synthesis draws from; a bundle without it samples N(0, I). */
     private static final String PRIORS = "priors.json";
+    /** Optional: the presence thresholds fitted after training; without it presence is KL under one tau. */
+    private static final String THRESHOLDS = "thresholds.json";
     private static final String[] NETWORKS = {"encoder.zip", "generator.zip", "discriminator.zip"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -74,6 +78,18 @@ public final class ModelBundle {
             }
             zip.putNextEntry(new ZipEntry(PRIORS));
             zip.write(JSON.writeValueAsBytes(new PriorsFile(counts, mean, cholesky)));
+            zip.closeEntry();
+        }
+        if (model.thresholds().isPresent()) {
+            PresenceThresholds t = model.thresholds().get();
+            long[] positives = new long[t.entities()];
+            long[] negatives = new long[t.entities()];
+            for (int e = 0; e < positives.length; e++) {
+                positives[e] = t.positives(e);
+                negatives[e] = t.negatives(e);
+            }
+            zip.putNextEntry(new ZipEntry(THRESHOLDS));
+            zip.write(JSON.writeValueAsBytes(new ThresholdsFile(t.tau(), positives, negatives)));
             zip.closeEntry();
         }
         MultiLayerNetwork[] nets = {model.encoder(), model.generator(), model.discriminator()};
@@ -183,11 +199,24 @@ public final class ModelBundle {
                 throw new IOException(where + ": " + PRIORS + " is not usable: " + e.getMessage(), e);
             }
         }
+        byte[] thresholds = entries.get(THRESHOLDS);
+        if (thresholds != null) {
+            try {
+                ThresholdsFile t = JSON.readValue(thresholds, ThresholdsFile.class);
+                model = model.withThresholds(new PresenceThresholds(t.tau(), t.positives(), t.negatives()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException(where + ": " + THRESHOLDS + " is not usable: " + e.getMessage(), e);
+            }
+        }
         return model;
     }
 
     /** priors.json: each entity's image count, mean m_k and Cholesky factor L_k. */
     private record PriorsFile(long[] counts, double[][] mean, double[][][] cholesky) {
+    }
+
+    /** thresholds.json: each entity's tau_k and the images of the sample that showed it and did not. */
+    private record ThresholdsFile(double[] tau, long[] positives, long[] negatives) {
     }
 
     private static long inputs(MultiLayerNetwork net) {

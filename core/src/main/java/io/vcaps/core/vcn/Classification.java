@@ -6,12 +6,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The existence scores of a batch and what follows from them: the single-label prediction argmin_k KL_k with its
- * score softmax_k(-KL_k), the multi-label set {k : KL_k < tau}, and "unknown" when no capsule is under tau.
+ * score softmax_k(-KL_k), the multi-label set {k : KL_k < tau_k}, and "unknown" when no capsule is under its tau.
  */
 public record Classification(double[][] kl, int[] predicted, double[] score, boolean[][] present,
         boolean[] unknown) {
 
-    static Classification of(INDArray kl, double threshold) {
+    static Classification of(INDArray kl, double[] thresholds) {
         int batch = (int) kl.size(0);
         int capsules = (int) kl.size(1);
         double[][] values = kl.toDoubleMatrix();
@@ -24,7 +24,7 @@ public record Classification(double[][] kl, int[] predicted, double[] score, boo
             score[b] = probabilities.getDouble(b, predicted[b]);
             boolean any = false;
             for (int k = 0; k < capsules; k++) {
-                present[b][k] = values[b][k] < threshold;
+                present[b][k] = values[b][k] < thresholds[k];
                 any |= present[b][k];
             }
             unknown[b] = !any;

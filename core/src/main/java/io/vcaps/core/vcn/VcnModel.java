@@ -28,6 +28,7 @@ public final class VcnModel {
     private final MultiLayerNetwork discriminator;
     private Provenance provenance;
     private EntityPriors priors;
+    private PresenceThresholds thresholds;
 
     public VcnModel(VcnConfig config, ImageShape shape, List<String> entityNames, MultiLayerNetwork encoder,
             MultiLayerNetwork generator, MultiLayerNetwork discriminator, Provenance provenance) {
@@ -56,7 +57,20 @@ public final class VcnModel {
     }
 
     public Classification classify(INDArray images) {
-        return Classification.of(capsules(images).kl(), config.presenceThreshold());
+        return Classification.of(capsules(images).kl(), presenceThresholds());
+    }
+
+    /**
+     * tau_k for every entity: the configured {@code inference.threshold} when it is a number; under {@code auto},
+     * the {@link PresenceThresholds} fitted after training when the model has them, else (m+ + m-) / 2.
+     */
+    public double[] presenceThresholds() {
+        if (config.threshold() == null && thresholds != null) {
+            return thresholds.tau();
+        }
+        double[] tau = new double[entities()];
+        java.util.Arrays.fill(tau, config.presenceThreshold());
+        return tau;
     }
 
     /** Reconstructions [B, H*W*C] as {@link #analyse} makes them. */
@@ -75,7 +89,7 @@ public final class VcnModel {
      */
     public Analysis analyse(INDArray images, boolean multiLabel) {
         VariationalCapsules capsules = capsules(images);
-        Classification predicted = Classification.of(capsules.kl(), config.presenceThreshold());
+        Classification predicted = Classification.of(capsules.kl(), presenceThresholds());
         INDArray mask = Nd4j.zeros(dataType(), images.size(0), entities());
         for (int b = 0; b < predicted.size(); b++) {
             if (multiLabel && !predicted.unknown()[b]) {
@@ -99,10 +113,25 @@ public final class VcnModel {
      * {@link EntityPriors} are fitted to.
      */
     public EntityPriors.Moments addPriorMoments(INDArray images, int[][] present, EntityPriors.Moments moments) {
+        return addPriorMoments(images, present, moments, null);
+    }
+
+    /**
+     * As {@link #addPriorMoments(INDArray, int[][], EntityPriors.Moments)}, from the same pass of the encoder also
+     * adding every image's KLs to {@code kls} (when not null): the data {@link PresenceThresholds} are fitted to.
+     */
+    public EntityPriors.Moments addPriorMoments(INDArray images, int[][] present, EntityPriors.Moments moments,
+            PresenceThresholds.Sample kls) {
         VariationalCapsules capsules = capsules(images);
+        double[][] kl = kls == null ? null : capsules.kl().toDoubleMatrix();
         for (int b = 0; b < present.length; b++) {
+            boolean[] truth = new boolean[entities()];
             for (int entity : present[b]) {
                 moments.add(capsules, b, entity);
+                truth[entity] = true;
+            }
+            if (kls != null) {
+                kls.add(kl[b], truth);
             }
         }
         return moments;
@@ -207,6 +236,29 @@ public final class VcnModel {
                 : provenance.withSparsePriors(fitted == null ? Map.of() : fitted.sparse(entityNames));
         VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, named);
         model.priors = fitted;
+        model.thresholds = thresholds;
+        return model;
+    }
+
+    /** The presence thresholds fitted after training, when the model has them. */
+    public Optional<PresenceThresholds> thresholds() {
+        return Optional.ofNullable(thresholds);
+    }
+
+    /**
+     * This model deciding presence by {@code fitted} under {@code inference.threshold = auto} (null: by
+     * (m+ + m-) / 2); the networks and priors are shared, not copied.
+     *
+     * @throws IllegalArgumentException when they are not one per entity
+     */
+    public VcnModel withThresholds(PresenceThresholds fitted) {
+        if (fitted != null && fitted.entities() != entities()) {
+            throw new IllegalArgumentException(fitted.entities() + " presence thresholds do not fit a model of "
+                    + entities() + " entities");
+        }
+        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, provenance);
+        model.priors = priors;
+        model.thresholds = fitted;
         return model;
     }
 

@@ -103,6 +103,19 @@ public final class BatchClassification {
         }
     }
 
+    /** One tau for every entity as a number, or tau_k by entity name where they differ (fitted thresholds). */
+    public static Object thresholds(VcnModel model) {
+        double[] tau = model.presenceThresholds();
+        if (java.util.Arrays.stream(tau).allMatch(t -> t == tau[0])) {
+            return tau[0];
+        }
+        Map<String, Double> byName = new LinkedHashMap<>();
+        for (int k = 0; k < tau.length; k++) {
+            byName.put(model.entityNames().get(k), tau[k]);
+        }
+        return byName;
+    }
+
     private static void writeEvaluation(CommittedOutput output, ClassifyRequest request, Bundle bundle,
             Evaluation evaluation, List<String> foreign, long scored, List<String> converted) throws IOException {
         VcnModel model = bundle.model();
@@ -111,7 +124,7 @@ public final class BatchClassification {
         report.put("bundle", request.model());
         report.put("data", request.data());
         report.put("split", request.split() == null ? "all" : request.split());
-        report.put("threshold", model.config().presenceThreshold());
+        report.put("threshold", thresholds(model));
         if (!converted.isEmpty()) {
             report.put("converted_from", converted);
             report.put("converted_to", model.shape().toString());

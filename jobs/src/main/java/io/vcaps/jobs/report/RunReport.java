@@ -6,6 +6,7 @@ import io.vcaps.core.quality.SynthesisQuality;
 import io.vcaps.core.vcn.MultiLabelMeasures;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.jobs.batch.BatchClassification;
 import io.vcaps.jobs.batch.MassSynthesis;
 import io.vcaps.jobs.batch.SynthesisSchema;
 import io.vcaps.jobs.run.FinalEvaluation;
@@ -369,7 +370,7 @@ public final class RunReport {
         bundle.put("image shape (HxWxC)", model.shape().toString());
         bundle.put("entities", String.join(", ", model.entityNames()));
         bundle.put("latent dimensions per capsule", Integer.toString(model.latentDim()));
-        bundle.put("presence threshold (nats)", number(model.config().presenceThreshold()));
+        bundle.put("presence threshold (nats)", BatchClassification.thresholds(model).toString());
         Provenance provenance = model.provenance();
         if (provenance != null) {
             bundle.put("dataset", provenance.dataset());

@@ -2,6 +2,7 @@ package io.vcaps.jobs.train;
 
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.MultiLabelMeasures;
+import io.vcaps.core.vcn.PresenceThresholds;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.averaging.TrainingState;
 import io.vcaps.jobs.run.MetricsLine;
@@ -90,9 +91,15 @@ public final class HeldOutEvaluation {
 
     public static Result run(JavaRDD<Example> heldOut, Broadcast<TrainingState> state, VcnTraining training,
             boolean multiLabel) {
+        return run(heldOut, state, training, multiLabel, null);
+    }
+
+    /** As {@link #run(JavaRDD, Broadcast, VcnTraining, boolean)}, deciding presence by {@code thresholds}. */
+    public static Result run(JavaRDD<Example> heldOut, Broadcast<TrainingState> state, VcnTraining training,
+            boolean multiLabel, PresenceThresholds thresholds) {
         int entities = training.entities();
         return training.withState(heldOut, state, () -> new Sums(entities, multiLabel),
-                        (model, examples) -> evaluate(model, examples, multiLabel))
+                        (model, examples) -> evaluate(model.withThresholds(thresholds), examples, multiLabel))
                 .reduce(Sums::add).result();
     }
 

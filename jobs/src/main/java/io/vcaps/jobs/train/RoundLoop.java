@@ -195,9 +195,12 @@ final class RoundLoop {
             if (sampled != rounds && settings.evalExamples() != 0) {
                 evaluateOnSample(shards, sample, progress);
             }
+            // Fitted first: the final evaluation decides presence by the thresholds the bundle will carry.
+            PriorFit.Fitted priors = fitPriors(shards, current, "the entity priors");
             JavaRDD<Example> heldOut = settings.evalExamples() == 0 ? sample : data.heldOut(0).repartition(workers);
             describe(shards, "vcaps train: final held-out evaluation after round " + rounds);
-            HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel());
+            HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel(),
+                    priors == null ? null : priors.thresholds());
             metrics.write(evalLine(result, epoch(), true));
             progress.evaluation(rounds, result, true);
             if (sampled != rounds && settings.evalExamples() == 0) {
@@ -205,8 +208,7 @@ final class RoundLoop {
                 sampled = rounds;
                 sampledSinceCheckpoint = true;
             }
-            EntityPriors priors = fitPriors(shards, current, "the entity priors");
-            EntityPriors bestPriors = priors;
+            PriorFit.Fitted bestPriors = priors;
             // A best of this round holds this round's state, so its priors are the last model's.
             if (best.best().round() != rounds) {
                 Broadcast<TrainingState> b = averaging.broadcast(best.state());
@@ -265,15 +267,20 @@ final class RoundLoop {
         metrics.write(new MetricsLine.Stopped(rounds, reason, message, best.best(), best.withoutImprovement()));
     }
 
-    /** Entity priors of {@code model}, fitted on the executors to a sample of the train split; null when off. */
-    private EntityPriors fitPriors(JavaRDD<Example> train, Broadcast<TrainingState> model, String what) {
+    /**
+     * Entity priors of {@code model} and, on multi-label data, its presence thresholds, fitted on the executors to a
+     * sample of the train split; null when off.
+     */
+    private PriorFit.Fitted fitPriors(JavaRDD<Example> train, Broadcast<TrainingState> model, String what) {
         if (settings.priorImages() == 0) {
             return null;
         }
         describe(train, "vcaps train: fitting " + what);
         long start = System.nanoTime();
-        EntityPriors priors = PriorFit.run(train, trainExamples, settings.priorImages(),
-                config.seed(), model, training, master.entities(), master.latentDim());
+        PriorFit.Fitted fitted = PriorFit.run(train, trainExamples, settings.priorImages(),
+                config.seed(), model, training, master.entities(), master.latentDim(), data.multiLabel(),
+                config.presenceThreshold());
+        EntityPriors priors = fitted.priors();
         long images = 0;
         for (int k = 0; k < priors.entities(); k++) {
             images += priors.count(k);
@@ -286,7 +293,11 @@ final class RoundLoop {
                     + " image's posterior, or N(0, I) for none; the bundle's provenance names them (sparse_priors),"
                     + " and generate refuses an entity with none unless --standard-prior");
         }
-        return priors;
+        if (fitted.thresholds() != null) {
+            console.println("presence thresholds tau_k (nats) fitted on the same images: "
+                    + fitted.thresholds().describe(master.entityNames()));
+        }
+        return fitted;
     }
 
     /**
@@ -440,6 +451,10 @@ final class RoundLoop {
         metrics.write(new MetricsLine.Checkpointed(progress.rounds(), written.toString(), progress.epoch()));
     }
 
+    private static VcnModel fitted(VcnModel model, PriorFit.Fitted fitted) {
+        return fitted == null ? model : model.withPriors(fitted.priors()).withThresholds(fitted.thresholds());
+    }
+
     /** The driver's model holding {@code values}, its provenance saying {@code after} rounds and {@code which}. */
     private VcnModel withState(TrainingState values, long after, Provenance.Selection which) {
         values.applyValuesTo(masterNetworks);
@@ -453,17 +468,17 @@ final class RoundLoop {
      * by the held-out measure that selects), each with the entity priors fitted to it when there are any, and
      * eval.json.
      */
-    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint, EntityPriors priors,
-            EntityPriors bestPriors) throws IOException {
+    private TrainingRun.Outcome finish(HeldOutEvaluation.Result result, boolean needsCheckpoint,
+            PriorFit.Fitted priors, PriorFit.Fitted bestPriors) throws IOException {
         double epoch = epoch();
         if (needsCheckpoint) {
             checkpoint(epoch);
         }
         Best b = best.best();
         VcnModel last = withState(state, rounds, best.selection(Provenance.Selection.LAST));
-        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(last.withPriors(priors), out));
+        run.writeAtomically(RunDirectory.MODEL, out -> ModelBundle.write(fitted(last, priors), out));
         VcnModel most = withState(best.state(), b.round(), best.selection(Provenance.Selection.BEST));
-        run.writeAtomically(RunDirectory.BEST, out -> ModelBundle.write(most.withPriors(bestPriors), out));
+        run.writeAtomically(RunDirectory.BEST, out -> ModelBundle.write(fitted(most, bestPriors), out));
         boolean multi = result.multiLabel() != null;
         run.writeEvaluation(new FinalEvaluation(round3(epoch), multi ? null : result.accuracy(),
                 multi ? result.multiLabel().report(last.entityNames()) : null, result.reconstructionError(),

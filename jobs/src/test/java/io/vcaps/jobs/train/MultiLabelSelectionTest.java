@@ -143,6 +143,13 @@ class MultiLabelSelectionTest {
             assertEquals(measures.get(name).asDouble(), same.get(name).asDouble(), 1e-6, name);
         }
         assertEquals(measures.get("per_attribute").size(), same.get("per_attribute").size());
+        // Both decided presence by the thresholds fitted after training, which the bundle carries.
+        double[] tau = TrainFixtures.bundle(run.resolve("model.zip")).thresholds().orElseThrow().tau();
+        assertEquals(12, tau.length);
+        assertEquals(12, written.get("threshold").size(), written.toString());
+        for (int k = 0; k < tau.length; k++) {
+            assertEquals(tau[k], written.get("threshold").get(names.get(k)).asDouble(), 1e-9, names.get(k));
+        }
 
         Path report = dir.resolve("report");
         TrainFixtures.Run reported = TrainFixtures.vcaps("report", "--run", run.toString(), "--classified",
