@@ -1,5 +1,7 @@
 package io.vcaps.ml;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.DigitsDataset;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
@@ -7,6 +9,7 @@ import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.TestSpark;
+import io.vcaps.jobs.batch.ClassificationSchema;
 import io.vcaps.jobs.batch.ClassifyJob;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.train.TrainFixtures;
@@ -31,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An image whose KL is not finite (a bundle of finite but enormous encoder weights overflows float32) has no
- * prediction: a null one with reason {@code non_finite} from the Transformer and the SQL function, and a one-line
- * failure naming the image from {@code vcaps classify}; before, the argmin of NaNs was an arbitrary entity.
+ * prediction: a null one with reason {@code non_finite} from the Transformer, the SQL function and {@code vcaps
+ * classify}, which counts them in {@code _eval.json}; before, the argmin of NaNs was an arbitrary entity.
  */
 class NonFiniteScoresTest {
     @TempDir
@@ -81,9 +84,19 @@ class NonFiniteScoresTest {
         Path out = dir.resolve("classified");
         Cli classify = Cli.run(new ClassifyJob(), "--model", overflowing.toString(), "--data", data.toString(),
                 "--output", out.toString());
-        assertEquals(1, classify.exit());
-        assertEquals(1, classify.err().strip().lines().count(), classify.err());
-        assertTrue(classify.err().contains("has KL [") && classify.err().contains("not finite"), classify.err());
-        assertFalse(Files.exists(out), "no output");
+        assertEquals(0, classify.exit(), classify.err());
+        assertTrue(classify.out().contains("16 images without a prediction (reason non_finite"), classify.out());
+        List<Row> written = spark.read().parquet(out.toString()).collectAsList();
+        assertEquals(16, written.size(), "every image is kept");
+        for (Row r : written) {
+            assertNull(r.getAs(ScoreColumns.PREDICTED), r.toString());
+            assertTrue(r.<String>getAs(ScoreColumns.REASON).startsWith("non_finite: has KL ["), r.toString());
+        }
+        JsonNode eval = new ObjectMapper().readTree(out.resolve(ClassificationSchema.EVAL_FILE).toFile());
+        assertEquals(16, eval.get("non_finite").asLong(), eval.toString());
+        assertEquals(0, eval.get("rows").asLong(), "no row has a prediction to score: " + eval);
+        assertEquals(12, eval.at("/splits/train/non_finite").asLong(), eval.toString());
+        assertEquals(4, eval.at("/splits/test/non_finite").asLong(), eval.toString());
+        assertFalse(eval.has("accuracy"), eval.toString());
     }
 }

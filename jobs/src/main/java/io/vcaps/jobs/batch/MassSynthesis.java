@@ -296,7 +296,8 @@ public final class MassSynthesis {
         ImageShape shape = model.shape();
         List<byte[]> images = new ArrayList<>();
         for (int d = 0; d < model.latentDim(); d++) {
-            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS, centre)));
+            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS, centre), "the traversal of"
+                    + " entity " + model.entityNames().get(entity) + ", dimension " + d));
         }
         return PngImages.grid(images, TRAVERSAL_STEPS, shape.height(), shape.width(), shape.channels(), scale(shape));
     }

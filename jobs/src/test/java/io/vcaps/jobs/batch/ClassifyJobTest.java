@@ -88,8 +88,7 @@ class ClassifyJobTest {
         // Row by row: the same prediction and KL as in-process.
         Dataset<Row> rows = spark.read().parquet(out.toString());
         assertEquals(List.of("id", "predicted", "predicted_name", "present", "kl", "score", "unknown", "label",
-                "labels",
-                "bundle_id"), Arrays.asList(rows.columns()));
+                "labels", "bundle_id", "split", "reason"), Arrays.asList(rows.columns()));
         List<Row> sorted = rows.orderBy("id").collectAsList();
         assertEquals(TrainedFixture.TEST, sorted.size());
         String bundleId = Bundle.idOf(Files.readAllBytes(fixture.bundle));
@@ -148,7 +147,8 @@ class ClassifyJobTest {
         spark.read().parquet(fixture.dataset.toString()).where(col("split").equalTo("test"))
                 .withColumn("pixels", widen.apply(col("pixels"))).withColumn("height", lit(32))
                 .withColumn("width", lit(32)).withColumn("channels", lit(3)).write().parquet(data.toString());
-        String[] common = {"--model", fixture.bundle.toString(), "--data", data.toString()};
+        String[] common = {"--model", fixture.bundle.toString(), "--data", data.toString(), "--entity-names",
+            "0,1,2,3,4,5,6,7,8,9"};
 
         Cli refused = Cli.run(new ClassifyJob(), concat(common, "--output", dir.resolve("refused").toString()));
         assertEquals(1, refused.exit());
