@@ -3,10 +3,6 @@ package io.vcaps.ml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.DigitsDataset;
-import io.vcaps.core.bundle.ModelBundle;
-import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.batch.ClassificationSchema;
@@ -18,13 +14,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,14 +34,8 @@ class NonFiniteScoresTest {
     Path dir;
 
     private Path bundle(float scale) throws Exception {
-        VcnModel model = VcnModel.create(VcnConfig.parse(TrainFixtures.TINY, "test"), new ImageShape(28, 28, 1),
-                IntStream.range(0, 10).mapToObj(Integer::toString).toList(), DataType.FLOAT);
-        model.encoder().params().muli(scale);
-        Path file = dir.resolve("scaled-" + scale + ".zip");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ModelBundle.write(model, out);
-        }
-        return file;
+        return TrainFixtures.tinyBundle(dir.resolve("scaled-" + scale + ".zip"),
+                m -> m.encoder().params().muli(scale));
     }
 
     @Test

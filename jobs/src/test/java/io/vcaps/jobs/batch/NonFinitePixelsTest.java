@@ -1,19 +1,11 @@
 package io.vcaps.jobs.batch;
 
-import io.vcaps.core.bundle.ModelBundle;
-import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.train.TrainFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,14 +21,8 @@ class NonFinitePixelsTest {
     Path dir;
 
     private Path bundle(float scale) throws Exception {
-        VcnModel model = VcnModel.create(VcnConfig.parse(TrainFixtures.TINY, "test"), new ImageShape(28, 28, 1),
-                IntStream.range(0, 10).mapToObj(Integer::toString).toList(), DataType.FLOAT);
-        model.generator().params().muli(scale);
-        Path file = dir.resolve("generator-x" + scale + ".zip");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ModelBundle.write(model, out);
-        }
-        return file;
+        return TrainFixtures.tinyBundle(dir.resolve("generator-x" + scale + ".zip"),
+                m -> m.generator().params().muli(scale));
     }
 
     @Test
