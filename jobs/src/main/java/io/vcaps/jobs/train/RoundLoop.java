@@ -289,8 +289,7 @@ final class RoundLoop {
         if (!sparse.isEmpty()) {
             console.println("note: " + what + " of " + sparse + " (entity: images) rest on fewer than 2 images: one"
                     + " image's posterior, or N(0, I) for none; the bundle's provenance and metrics.jsonl name them"
-                    + " (sparse_priors),"
-                    + " and generate refuses an entity with none unless --standard-prior");
+                    + " (sparse_priors), and generate refuses an entity with none unless --standard-prior");
         }
         return priors;
     }
