@@ -101,9 +101,7 @@ public final class VcnModel {
     public EntityPriors.Moments addPriorMoments(INDArray images, int[][] present, EntityPriors.Moments moments) {
         VariationalCapsules capsules = capsules(images);
         for (int b = 0; b < present.length; b++) {
-            for (int entity : present[b]) {
-                moments.add(capsules, b, entity);
-            }
+            moments.add(capsules, b, present[b]);
         }
         return moments;
     }
@@ -126,8 +124,9 @@ public final class VcnModel {
     }
 
     /**
-     * {@code count} images of the entity set {@code entities}: for k in the set, z_k = m_k + t L_k eps from the
-     * fitted {@link EntityPriors} when the model has them, else z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
+     * {@code count} images of the entity set {@code entities} (ascending): for k in the set, z_k = m_k + t L_k eps
+     * from the fitted {@link EntityPriors} when the model has them (the set's own when they hold one for it), else
+     * z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
      * derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large synthesis gives the
      * same images as the whole.
      *
@@ -138,8 +137,10 @@ public final class VcnModel {
         double[][] z = new double[count][entities() * d];
         for (int i = 0; i < count; i++) {
             SplittableRandom noise = new SplittableRandom(mix(seed, entities[0], firstIndex + i));
-            for (int entity : entities) {
-                System.arraycopy(capsule(entity, noise, temperature), 0, z[i], entity * d, d);
+            double[][] capsules = priors != null ? priors.sample(entities, noise, temperature) : null;
+            for (int m = 0; m < entities.length; m++) {
+                System.arraycopy(capsules != null ? capsules[m] : capsule(entities[m], noise, temperature), 0, z[i],
+                        entities[m] * d, d);
             }
         }
         INDArray latent = Nd4j.create(z).castTo(dataType());

@@ -1,5 +1,7 @@
 package io.vcaps.jobs.batch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
@@ -35,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code vcaps generate} of entity sets on a small multi-label model: each digit image shows its digit and its parity
  * ("even", "odd"); one image also shows "rare", none shows "never". Samples of a requested set are read back by the
- * bundle's own encoder as exactly that set; entity priors of fewer than 2 images are named, and N(0, I) is refused.
+ * bundle's own encoder as exactly that set, drawn from the pair's own priors; a set too rare for them is drawn from
+ * its entities' priors and says so; entity priors of fewer than 2 images are named, and N(0, I) is refused.
  */
 class SetSynthesisTest {
     private static final int TRAIN = 960;
@@ -130,12 +133,58 @@ class SetSynthesisTest {
             assertTrue(e.getValue()[0] >= EACH * e.getValue()[1], e.getKey() + ": " + rates);
         }
         assertTrue(Files.isRegularFile(out.resolve("_sheets").resolve("set-3_odd.png")));
+
+        JsonNode used = new ObjectMapper().readTree(out.resolve("_priors.json").toFile());
+        assertEquals(3, used.get("sets").size());
+        for (JsonNode set : used.get("sets")) {
+            int digit = Integer.parseInt(set.get("entities").get(0).asText());
+            assertEquals("set", set.get("prior").asText(), set.toString());
+            assertEquals(model.priors().orElseThrow().count(digit), set.get("images").asLong(),
+                    "every image of " + digit + " shows its parity too: " + set);
+        }
+        assertFalse(run.out().contains("note:"), run.out());
+    }
+
+    @Test
+    void aSetTooRareForItsOwnPriorsIsDrawnFromItsEntitiesAndSaysSo() throws Exception {
+        VcnModel model;
+        try (InputStream in = Files.newInputStream(bundle)) {
+            model = ModelBundle.read(in, bundle.toString());
+        }
+        EntityPriors priors = model.priors().orElseThrow();
+        int min = EntityPriors.minimumSetImages(model.latentDim());
+        // The pairs of a digit and its parity, and nothing else: "rare" shares its one image with a digit and parity.
+        assertEquals(10, priors.sets().size(), "pairs fitted: " + priors.sets().size());
+        for (EntityPriors.SetPrior p : priors.sets()) {
+            assertEquals(10 + p.entities()[0] % 2, p.entities()[1]);
+            assertEquals(priors.count(p.entities()[0]), p.count());
+            assertTrue(p.count() >= min);
+        }
+
+        Path out = dir.resolve("fallback");
+        Cli run = Cli.run(new GenerateJob(), "--model", bundle.toString(), "--output", out.toString(),
+                "--per-entity", "2", "--entities", "3,even", "--entities", "3,odd,rare", "--entities", "5,odd");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("note: set [\"3\",\"even\"] draws each capsule from its entity's prior: fewer"
+                + " than " + min + " images of the prior sample show [3, even] together"), run.out());
+        assertTrue(run.out().contains("note: set [\"3\",\"odd\",\"rare\"] draws each capsule from its entity's"
+                + " prior: priors of co-occurring entities are fitted for pairs, not for the 3 entities"), run.out());
+        assertEquals(2, run.out().lines().filter(l -> l.startsWith("note:")).count(), run.out());
+        JsonNode sets = new ObjectMapper().readTree(out.resolve("_priors.json").toFile()).get("sets");
+        assertEquals("entities", sets.get(0).get("prior").asText());
+        assertEquals(priors.count(3), sets.get(0).get("images").get(0).asLong());
+        assertEquals(priors.count(10), sets.get(0).get("images").get(1).asLong());
+        assertTrue(sets.get(0).get("reason").asText().startsWith("fewer than " + min), sets.toString());
+        assertEquals("entities", sets.get(1).get("prior").asText());
+        assertEquals("set", sets.get(2).get("prior").asText());
+        assertFalse(sets.get(2).has("reason"));
     }
 
     /**
      * Shares of samples read back as exactly their set that this fixture (two epochs of 960 images, about a minute)
-     * must reach: measured 111 of 192 (0.58) in all, per set 18/64 (3|odd), 54/64 (7|odd), 39/64 (4|even). A model
-     * that ignored the request would almost never hit the exact pair of 14 entities.
+     * must reach: measured 113 of 192 (0.59) in all, per set 18/64 (3|odd), 53/64 (7|odd), 42/64 (4|even), each
+     * drawn from its pair's own priors. A model that ignored the request would almost never hit the exact pair of 14
+     * entities.
      */
     private static final double MOST = 0.5, EACH = 0.2;
 
