@@ -111,14 +111,23 @@ public final class VcnModel {
      * {@code labels}, encoded 500 at a time.
      */
     public VcnModel withPriorsFittedTo(INDArray images, int[] labels) {
+        int[][] present = new int[labels.length][];
+        for (int i = 0; i < present.length; i++) {
+            present[i] = new int[] {labels[i]};
+        }
+        return withPriorsFittedTo(images, present);
+    }
+
+    /**
+     * This model drawing from entity priors (and the priors of co-occurring pairs) fitted to {@code images}
+     * [N, H*W*C], image i showing the entities {@code present[i]}, encoded 500 at a time.
+     */
+    public VcnModel withPriorsFittedTo(INDArray images, int[][] present) {
         EntityPriors.Moments moments = new EntityPriors.Moments(entities(), latentDim());
-        for (int from = 0; from < labels.length; from += 500) {
-            int to = Math.min(labels.length, from + 500);
-            int[][] present = new int[to - from][];
-            for (int i = 0; i < present.length; i++) {
-                present[i] = new int[] {labels[from + i]};
-            }
-            addPriorMoments(images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), present, moments);
+        for (int from = 0; from < present.length; from += 500) {
+            int to = Math.min(present.length, from + 500);
+            addPriorMoments(images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
+                    java.util.Arrays.copyOfRange(present, from, to), moments);
         }
         return withPriors(moments.fit());
     }

@@ -136,7 +136,7 @@ public final class MassSynthesis {
      *
      * @throws UnknownEntities naming the names the model does not have
      */
-    static int[][] sets(VcnModel model, List<String> specs) {
+    public static int[][] sets(VcnModel model, List<String> specs) {
         if (specs == null) {
             return java.util.stream.IntStream.range(0, model.entities()).mapToObj(k -> new int[] {k})
                     .toArray(int[][]::new);
@@ -243,7 +243,7 @@ public final class MassSynthesis {
     }
 
     /** The name of a set's rows: its entities' names joined by {@code |}, in index order. */
-    static String name(VcnModel model, int[] set) {
+    public static String name(VcnModel model, int[] set) {
         StringBuilder joined = new StringBuilder();
         for (int k : set) {
             joined.append(joined.length() == 0 ? "" : "|").append(model.entityNames().get(k));
