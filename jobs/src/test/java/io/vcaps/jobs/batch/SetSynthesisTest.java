@@ -90,6 +90,12 @@ class SetSynthesisTest {
         }
     }
 
+    private static VcnModel readBundle() throws Exception {
+        try (InputStream in = Files.newInputStream(bundle)) {
+            return ModelBundle.read(in, bundle.toString());
+        }
+    }
+
     @Test
     void samplesOfARequestedSetShowExactlyThatSet() throws Exception {
         Path sets = Files.writeString(dir.resolve("sets.txt"), "# one set a line\n7, odd\n\n4,even\n");
@@ -99,10 +105,7 @@ class SetSynthesisTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("192 images of 3 entity sets"), run.out());
 
-        VcnModel model;
-        try (InputStream in = Files.newInputStream(bundle)) {
-            model = ModelBundle.read(in, bundle.toString());
-        }
+        VcnModel model = readBundle();
         List<Row> rows = spark.read().parquet(out.toString()).select("entity", "entity_name", "labels", "z",
                 "pixels").collectAsList();
         assertEquals(192, rows.size());
@@ -152,10 +155,7 @@ class SetSynthesisTest {
 
     @Test
     void aSetTooRareForItsOwnPriorsIsDrawnFromItsEntitiesAndSaysSo() throws Exception {
-        VcnModel model;
-        try (InputStream in = Files.newInputStream(bundle)) {
-            model = ModelBundle.read(in, bundle.toString());
-        }
+        VcnModel model = readBundle();
         EntityPriors priors = model.priors().orElseThrow();
         int min = EntityPriors.minimumSetImages(model.latentDim());
         // The pairs of a digit and its parity, and nothing else: "rare" shares its one image with a digit and parity.
@@ -274,10 +274,7 @@ class SetSynthesisTest {
 
     @Test
     void priorsOfFewerThanTwoImagesAreNamedAndNoneIsRefused() throws Exception {
-        VcnModel model;
-        try (InputStream in = Files.newInputStream(bundle)) {
-            model = ModelBundle.read(in, bundle.toString());
-        }
+        VcnModel model = readBundle();
         assertEquals(Map.of("rare", 1L, "never", 0L), model.provenance().sparsePriors());
         EntityPriors priors = model.priors().orElseThrow();
         assertFalse(priors.standard(12), "one image: its own posterior");
