@@ -282,8 +282,9 @@ final class RoundLoop {
         for (int k = 0; k < priors.entities(); k++) {
             images += priors.count(k);
         }
-        console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s", what,
-                images, (System.nanoTime() - start) / 1e9));
+        console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s, and the"
+                + " priors of %d pairs of entities that at least %d of them show together", what, images,
+                (System.nanoTime() - start) / 1e9, priors.sets().size(), EntityPriors.minimumSetImages(priors.dim())));
         Map<String, Long> sparse = priors.sparse(master.entityNames());
         metrics.write(new MetricsLine.Priors(rounds, which, images, sparse));
         if (!sparse.isEmpty()) {
