@@ -85,6 +85,19 @@ public record DatasetMetadata(
         }
     }
 
+    /** Fails naming {@code file} and the first field the jobs read that it lacks (docs/DATA.md, "_vcaps.json"). */
+    private void requireFields(Path file) throws IOException {
+        String missing = shape == null ? "shape" : entities == null ? "entities" : counts == null ? "counts" : null;
+        if (missing == null) {
+            missing = counts.entrySet().stream().filter(e -> e.getValue() == null)
+                    .map(e -> "counts." + e.getKey() + ".total").findFirst().orElse(null);
+        }
+        if (missing != null) {
+            throw new IOException(file + " lacks the field '" + missing + "'; write the dataset again with vcaps etl"
+                    + " (docs/DATA.md, \"_vcaps.json\")");
+        }
+    }
+
     /** Reads {@code _vcaps.json} of the dataset at {@code dataset} (a folder URI or path). */
     public static DatasetMetadata read(Configuration conf, String dataset) throws IOException {
         Path file = new Path(new Path(dataset), DatasetSchema.METADATA_FILE);
@@ -95,6 +108,7 @@ public record DatasetMetadata(
                 throw new IOException(file + " has schema version " + metadata.schemaVersion()
                         + "; this vcaps reads version " + SCHEMA_VERSION);
             }
+            metadata.requireFields(file);
             return metadata;
         }
     }

@@ -23,8 +23,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import static org.apache.spark.sql.functions.array_max;
-import static org.apache.spark.sql.functions.array_min;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -33,7 +31,6 @@ import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -48,7 +45,13 @@ import static org.apache.spark.sql.functions.when;
  */
 public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metadata) {
 
-    /** What one aggregate over the rows found: the image shape, the entities and the rows of each split. */
+    /** How {@link Summary#counts} names the rows whose split is null. */
+    public static final String NULL_SPLIT = "(null)";
+
+    /**
+     * What one aggregate over the rows found: the image shape, the entities and the rows of each split (a null split
+     * as {@link #NULL_SPLIT}).
+     */
     public record Summary(ImageShape shape, List<String> entities, Map<String, Long> counts) {
     }
 
@@ -140,23 +143,23 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
 
     /**
      * One aggregate over the rows: every row of the dataset's image shape, pixel counts of height x width x channels,
-     * labels among the entities. Needs the split and label columns.
+     * labels among the entities. Needs the split and label columns. The entities are the metadata's; a dataset
+     * without metadata needs {@code names}, its entities in label order (its label indices mean nothing alone).
+     *
+     * @param names the entity names given by the user, or null; where the dataset has metadata they must be its own
      */
-    public Summary summary() {
+    public Summary summary(List<String> names) {
         requireColumns(DatasetSchema.SPLIT, labelColumn());
-        boolean multi = multiLabel();
-        Column labelMin = multi ? min(array_min(col(DatasetSchema.LABELS))) : min(col(DatasetSchema.LABEL));
-        Column labelMax = multi ? max(array_max(col(DatasetSchema.LABELS))) : max(col(DatasetSchema.LABEL));
+        List<String> entities = entities(names);
         List<Row> groups = rows.groupBy(col(DatasetSchema.SPLIT), col(DatasetSchema.HEIGHT), col(DatasetSchema.WIDTH),
                         col(DatasetSchema.CHANNELS))
-                .agg(count(lit(1)), labelMin, labelMax, first(col(DatasetSchema.ID)))
+                .agg(count(lit(1)), first(col(DatasetSchema.ID)))
                 .collectAsList();
 
         ImageShape shape = metadata != null ? metadata.shape() : commonShape(groups);
-        List<String> entities = metadata != null ? metadata.entities() : entitiesFromRows(groups);
         Map<String, Long> counts = new TreeMap<>();
         for (Row g : groups) {
-            String split = g.getString(0);
+            String split = g.isNullAt(0) ? NULL_SPLIT : g.getString(0);
             long n = g.getLong(4);
             counts.merge(split, n, Long::sum);
             if (g.isNullAt(1) || g.isNullAt(2) || g.isNullAt(3)) {
@@ -165,11 +168,31 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
             ImageShape rowShape = new ImageShape(g.getInt(1), g.getInt(2), g.getInt(3));
             if (!rowShape.equals(shape)) {
                 throw new JobFailure("dataset " + path + ": " + n + " rows of split '" + split + "' are " + rowShape
-                        + " images, not the dataset's " + shape + " (for example id " + g.get(7) + ")");
+                        + " images, not the dataset's " + shape + " (for example id " + g.get(5) + ")");
             }
         }
         requireValidRows(rows, entities.size(), true);
         return new Summary(shape, List.copyOf(entities), counts);
+    }
+
+    /**
+     * The entity names the dataset's label indices point into: its metadata's, or {@code names} where it has none.
+     * Fails where it has none and no names are given, or where the given names are not its metadata's.
+     */
+    public List<String> entities(List<String> names) {
+        if (metadata != null) {
+            if (names != null && !names.equals(metadata.entities())) {
+                throw new JobFailure("dataset " + path + " names its entities " + metadata.entities() + " in its "
+                        + DatasetSchema.METADATA_FILE + ", not the given " + names);
+            }
+            return metadata.entities();
+        }
+        if (names == null) {
+            throw new JobFailure("dataset " + path + " has no " + DatasetSchema.METADATA_FILE + " to name the entities"
+                    + " its labels index; write it with vcaps etl, or give the names in label order with"
+                    + " --entity-names A,B,...");
+        }
+        return names;
     }
 
     private ImageShape commonShape(List<Row> groups) {
@@ -189,28 +212,6 @@ public record ImageDataset(String path, Dataset<Row> rows, DatasetMetadata metad
             throw new JobFailure("dataset " + path + " has no rows");
         }
         return shape;
-    }
-
-    /** Without metadata: entities 0..max label, named by label_name where the rows have one. */
-    private List<String> entitiesFromRows(List<Row> groups) {
-        int maxLabel = -1;
-        for (Row g : groups) {
-            if (!g.isNullAt(6)) {
-                maxLabel = Math.max(maxLabel, g.getInt(6));
-            }
-        }
-        String[] names = new String[maxLabel + 1];
-        for (int i = 0; i < names.length; i++) {
-            names[i] = Integer.toString(i);
-        }
-        if (has(DatasetSchema.LABEL_NAME)) {
-            for (Row r : rows.groupBy(DatasetSchema.LABEL).agg(first(DatasetSchema.LABEL_NAME)).collectAsList()) {
-                if (!r.isNullAt(0) && !r.isNullAt(1) && r.getInt(0) >= 0 && r.getInt(0) < names.length) {
-                    names[r.getInt(0)] = r.getString(1);
-                }
-            }
-        }
-        return Arrays.asList(names);
     }
 
     /**

@@ -17,7 +17,8 @@ import java.util.List;
  * against a model before any work: the columns it needs, its image shape, and its entities mapped onto the model's
  * by name.
  * Rows are selected as {@code id, pixels, label, labels} (and {@code height, width, channels} when images of other
- * shapes are taken); the label columns are null-filled when the data has none and their indices are the model's.
+ * shapes are taken), then {@code split}; the label columns are null-filled when the data has none and their
+ * indices are the model's.
  *
  * @param foreignEntities the dataset's entities that are not the model's (read with {@code foreign} allowed; their
  *     rows have null labels); empty otherwise
@@ -58,6 +59,17 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
      */
     public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
             List<String> entities, boolean foreign, boolean otherShapes) {
+        return read(spark, path, split, shape, entities, foreign, otherShapes, null);
+    }
+
+    /**
+     * As {@link #read(SparkSession, String, String, ImageShape, List, boolean, boolean)}; {@code names} are the
+     * dataset's entities in label order where it has no {@code _vcaps.json} (null: such a dataset with labels is
+     * refused, its label indices would be taken for the model's). The rows end with the {@code split} column (null
+     * where the dataset has none).
+     */
+    public static LabelledImages read(SparkSession spark, String path, String split, ImageShape shape,
+            List<String> entities, boolean foreign, boolean otherShapes, List<String> names) {
         ImageDataset dataset = ImageDataset.open(spark, path);
         boolean hasLabel = dataset.has(DatasetSchema.LABEL);
         boolean hasLabels = dataset.has(DatasetSchema.LABELS);
@@ -79,7 +91,8 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
         }
         boolean multiLabel = dataset.multiLabel();
         List<String> unknown = new ArrayList<>();
-        int[] toModel = entityMap(dataset.metadata(), path, entities, foreign, unknown);
+        int[] toModel = hasLabel || hasLabels ? entityMap(dataset.entities(names), path, entities, foreign, unknown)
+                : null;
         // Single-label rows have label >= 0; multi-label rows have -1 and their entities in labels.
         Column label = hasLabel && !multiLabel
                 ? functions.when(functions.col(DatasetSchema.LABEL).geq(0).and(unknown.isEmpty() ? functions.lit(true)
@@ -100,6 +113,8 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
                 columns.add(functions.col(c));
             }
         }
+        columns.add(dataset.has(DatasetSchema.SPLIT) ? functions.col(DatasetSchema.SPLIT)
+                : functions.lit(null).cast(DataTypes.StringType).as(DatasetSchema.SPLIT));
         Dataset<Row> rows = data.select(columns.toArray(new Column[0]));
         return new LabelledImages(rows, hasLabel || hasLabels, multiLabel, List.copyOf(unknown),
                 List.copyOf(converted));
@@ -107,18 +122,15 @@ public record LabelledImages(Dataset<Row> rows, boolean labelled, boolean multiL
 
     /**
      * Dataset entity index -> model entity index, by name (-1: not the model's, collected in {@code unknown}, a
-     * failure unless {@code foreign}); identity when the dataset has no metadata.
+     * failure unless {@code foreign}).
      */
-    private static int[] entityMap(DatasetMetadata metadata, String path, List<String> entities, boolean foreign,
+    private static int[] entityMap(List<String> names, String path, List<String> entities, boolean foreign,
             List<String> unknown) {
-        if (metadata == null || metadata.entities() == null) {
-            return null;
-        }
-        int[] map = new int[metadata.entities().size()];
+        int[] map = new int[names.size()];
         for (int i = 0; i < map.length; i++) {
-            map[i] = entities.indexOf(metadata.entities().get(i));
+            map[i] = entities.indexOf(names.get(i));
             if (map[i] < 0) {
-                unknown.add(metadata.entities().get(i));
+                unknown.add(names.get(i));
             }
         }
         if (!unknown.isEmpty() && !foreign) {

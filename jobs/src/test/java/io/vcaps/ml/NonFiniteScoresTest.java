@@ -1,12 +1,11 @@
 package io.vcaps.ml;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vcaps.bench.DigitsDataset;
-import io.vcaps.core.bundle.ModelBundle;
-import io.vcaps.core.config.VcnConfig;
-import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
 import io.vcaps.jobs.TestSpark;
+import io.vcaps.jobs.batch.ClassificationSchema;
 import io.vcaps.jobs.batch.ClassifyJob;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.train.TrainFixtures;
@@ -15,13 +14,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,22 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An image whose KL is not finite (a bundle of finite but enormous encoder weights overflows float32) has no
- * prediction: a null one with reason {@code non_finite} from the Transformer and the SQL function, and a one-line
- * failure naming the image from {@code vcaps classify}; before, the argmin of NaNs was an arbitrary entity.
+ * prediction: a null one with reason {@code non_finite} from the Transformer, the SQL function and {@code vcaps
+ * classify}, which counts them in {@code _eval.json}; before, the argmin of NaNs was an arbitrary entity.
  */
 class NonFiniteScoresTest {
     @TempDir
     Path dir;
 
     private Path bundle(float scale) throws Exception {
-        VcnModel model = VcnModel.create(VcnConfig.parse(TrainFixtures.TINY, "test"), new ImageShape(28, 28, 1),
-                IntStream.range(0, 10).mapToObj(Integer::toString).toList(), DataType.FLOAT);
-        model.encoder().params().muli(scale);
-        Path file = dir.resolve("scaled-" + scale + ".zip");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ModelBundle.write(model, out);
-        }
-        return file;
+        return TrainFixtures.tinyBundle(dir.resolve("scaled-" + scale + ".zip"),
+                m -> m.encoder().params().muli(scale));
     }
 
     @Test
@@ -81,9 +70,19 @@ class NonFiniteScoresTest {
         Path out = dir.resolve("classified");
         Cli classify = Cli.run(new ClassifyJob(), "--model", overflowing.toString(), "--data", data.toString(),
                 "--output", out.toString());
-        assertEquals(1, classify.exit());
-        assertEquals(1, classify.err().strip().lines().count(), classify.err());
-        assertTrue(classify.err().contains("has KL [") && classify.err().contains("not finite"), classify.err());
-        assertFalse(Files.exists(out), "no output");
+        assertEquals(0, classify.exit(), classify.err());
+        assertTrue(classify.out().contains("16 images without a prediction (reason non_finite"), classify.out());
+        List<Row> written = spark.read().parquet(out.toString()).collectAsList();
+        assertEquals(16, written.size(), "every image is kept");
+        for (Row r : written) {
+            assertNull(r.getAs(ScoreColumns.PREDICTED), r.toString());
+            assertTrue(r.<String>getAs(ScoreColumns.REASON).startsWith("non_finite: has KL ["), r.toString());
+        }
+        JsonNode eval = new ObjectMapper().readTree(out.resolve(ClassificationSchema.EVAL_FILE).toFile());
+        assertEquals(16, eval.get("non_finite").asLong(), eval.toString());
+        assertEquals(0, eval.get("rows").asLong(), "no row has a prediction to score: " + eval);
+        assertEquals(12, eval.at("/splits/train/non_finite").asLong(), eval.toString());
+        assertEquals(4, eval.at("/splits/test/non_finite").asLong(), eval.toString());
+        assertFalse(eval.has("accuracy"), eval.toString());
     }
 }

@@ -1,5 +1,8 @@
 package io.vcaps.core.bench;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.TrainingStep;
@@ -8,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,30 +22,70 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Times the model alone, no Spark: training steps or inference batches on MNIST-shaped random data, reporting
+ * Times the model alone, no Spark: training steps or inference batches on random data of a given image shape and
+ * entity count (MNIST's by default; a configuration's {@code written-for} block, {@link #writtenFor}), reporting
  * the median images/s after warm-up and the peak resident memory. With {@code capsnetEquivalent} the model does
  * the peer CapsNet's work: beta = 0 and a fully connected 512-1024 decoder.
  */
 public final class ModelBenchmark {
 
+    /** What the model is timed on: MNIST's 28x28x1 images of 10 entities unless a configuration says otherwise. */
+    public record Data(ImageShape shape, int entities, int present) {
+        public static final Data MNIST = new Data(new ImageShape(28, 28, 1), 10, 1);
+
+        public Data {
+            if (entities < 1 || present < 1 || present > entities) {
+                throw new IllegalArgumentException("a benchmark needs at least one entity and 1 to " + entities
+                        + " of them present per image, not " + present);
+            }
+        }
+    }
+
     private ModelBenchmark() {
+    }
+
+    /**
+     * The data a configuration file was written for (its {@code written-for { height, width, channels, entities }}
+     * block, which every file in conf/ has), {@code present} of them per image; MNIST's when it has none.
+     */
+    public static Data writtenFor(File conf, int present) {
+        Config raw = ConfigFactory.parseFile(conf);
+        if (!raw.hasPath("written-for")) {
+            return new Data(Data.MNIST.shape(), Data.MNIST.entities(), present);
+        }
+        Config data = raw.getConfig("written-for");
+        try {
+            return new Data(new ImageShape(data.getInt("height"), data.getInt("width"), data.getInt("channels")),
+                    data.getInt("entities"), present);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(conf + ": written-for needs height, width, channels and entities: "
+                    + e.getMessage(), e);
+        }
     }
 
     public static Map<String, Object> run(VcnConfig config, boolean capsnetEquivalent, boolean train, int batch,
             int warmup, int steps) {
+        return run(config, Data.MNIST, capsnetEquivalent, train, batch, warmup, steps);
+    }
+
+    /** As {@link #run(VcnConfig, boolean, boolean, int, int, int)} on images of {@code data}. */
+    public static Map<String, Object> run(VcnConfig config, Data data, boolean capsnetEquivalent, boolean train,
+            int batch, int warmup, int steps) {
         VcnConfig used = capsnetEquivalent
                 ? config.with(new VcnConfig.Loss(config.loss().mPlus(), config.loss().mMinus(), config.loss().lambda(),
                         config.loss().alpha(), 0.0, 0.0),
                         new VcnConfig.Generator("dense", 0, List.of(512, 1024), false))
                 : config;
-        ImageShape shape = new ImageShape(28, 28, 1);
-        List<String> entities = IntStream.range(0, 10).mapToObj(String::valueOf).toList();
+        ImageShape shape = data.shape();
+        List<String> entities = IntStream.range(0, data.entities()).mapToObj(String::valueOf).toList();
         VcnModel model = VcnModel.create(used, shape, entities, DataType.FLOAT);
         Nd4j.getRandom().setSeed(used.seed());
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, shape.pixels());
         INDArray t = Nd4j.zeros(DataType.FLOAT, batch, entities.size());
         for (int b = 0; b < batch; b++) {
-            t.putScalar(b, b % entities.size(), 1.0);
+            for (int j = 0; j < data.present(); j++) {
+                t.putScalar(b, (b + j) % entities.size(), 1.0);
+            }
         }
         TrainingStep step = new TrainingStep(model, Nd4j.getRandomFactory().getNewRandomInstance(used.seed()));
         List<Double> seconds = new ArrayList<>();
@@ -66,6 +110,9 @@ public final class ModelBenchmark {
         out.put("capsnet_equivalent", capsnetEquivalent);
         out.put("beta", used.loss().beta());
         out.put("generator", used.generator().kind());
+        out.put("shape", shape.toString());
+        out.put("entities", data.entities());
+        out.put("present", data.present());
         out.put("batch", batch);
         out.put("steps", steps);
         out.put("median_step_s", round(median));

@@ -1,5 +1,6 @@
 package io.vcaps.core.bundle;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -77,7 +78,8 @@ public final class ModelBundle {
                 cholesky[e] = p.cholesky(e);
             }
             zip.putNextEntry(new ZipEntry(PRIORS));
-            zip.write(JSON.writeValueAsBytes(new PriorsFile(counts, mean, cholesky)));
+            zip.write(JSON.writeValueAsBytes(new PriorsFile(counts, mean, cholesky, p.sets().stream()
+                    .map(t -> new SetFile(t.entities(), t.count(), t.mean(), t.cholesky())).toList())));
             zip.closeEntry();
         }
         if (model.thresholds().isPresent()) {
@@ -194,7 +196,9 @@ public final class ModelBundle {
         if (priors != null) {
             try {
                 PriorsFile p = JSON.readValue(priors, PriorsFile.class);
-                model = model.withPriors(new EntityPriors(p.counts(), p.mean(), p.cholesky()));
+                model = model.withPriors(new EntityPriors(p.counts(), p.mean(), p.cholesky(), p.sets() == null
+                        ? List.of() : p.sets().stream().map(t -> t == null ? null : new EntityPriors.SetPrior(
+                                t.entities(), t.count(), t.mean(), t.cholesky())).toList()));
             } catch (IOException | IllegalArgumentException e) {
                 throw new IOException(where + ": " + PRIORS + " is not usable: " + e.getMessage(), e);
             }
@@ -211,8 +215,16 @@ public final class ModelBundle {
         return model;
     }
 
-    /** priors.json: each entity's image count, mean m_k and Cholesky factor L_k. */
-    private record PriorsFile(long[] counts, double[][] mean, double[][][] cholesky) {
+    /**
+     * priors.json: each entity's image count, mean m_k and Cholesky factor L_k; {@code sets} (absent in bundles
+     * written before set priors) the priors of co-occurring pairs.
+     */
+    private record PriorsFile(long[] counts, double[][] mean, double[][][] cholesky,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<SetFile> sets) {
+    }
+
+    /** One pair's prior in priors.json: its entities, image count, and per member the mean and Cholesky factor. */
+    private record SetFile(int[] entities, long count, double[][] mean, double[][][] cholesky) {
     }
 
     /** thresholds.json: each entity's tau_k and the images of the sample that showed it and did not. */

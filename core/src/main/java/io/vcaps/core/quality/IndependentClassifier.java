@@ -10,11 +10,15 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +31,9 @@ import java.util.SplittableRandom;
  * VCN encoder, which would recognise what its own generator learned to please), it says which entity an image
  * shows, and its penultimate layer gives the features that {@link FrechetDistance} compares. Two 5x5 stride-2
  * ReLU convolutions (32, 64 filters), a dense ReLU layer of {@link #FEATURES}, a dense layer to K logits; softmax
- * cross-entropy (DL4J's {@code LossMCXENT}), Adam.
+ * cross-entropy (DL4J's {@code LossMCXENT}), Adam. On multi-label data ({@link #createMultiLabel}) each logit is its
+ * own attribute's: a sigmoid per entity and binary cross-entropy ({@code LossBinaryXENT}), present where the sigmoid
+ * exceeds 0.5.
  */
 public final class IndependentClassifier {
 
@@ -39,14 +45,25 @@ public final class IndependentClassifier {
 
     private final MultiLayerNetwork net;
     private final int entities;
+    private final boolean multiLabel;
 
-    private IndependentClassifier(MultiLayerNetwork net, int entities) {
+    private IndependentClassifier(MultiLayerNetwork net, int entities, boolean multiLabel) {
         this.net = net;
         this.entities = entities;
+        this.multiLabel = multiLabel;
     }
 
     /** An untrained classifier of images of {@code shape} into {@code entities} classes. */
     public static IndependentClassifier create(ImageShape shape, int entities, long seed) {
+        return new IndependentClassifier(network(shape, entities, seed), entities, false);
+    }
+
+    /** An untrained classifier of which of {@code entities} attributes images of {@code shape} show. */
+    public static IndependentClassifier createMultiLabel(ImageShape shape, int entities, long seed) {
+        return new IndependentClassifier(network(shape, entities, seed), entities, true);
+    }
+
+    private static MultiLayerNetwork network(ImageShape shape, int entities, long seed) {
         NhwcConvolution conv1 = new NhwcConvolution(shape.height(), shape.width(), shape.channels(), 32, 5, 2, 2,
                 Nonlinearity.RELU, 0);
         NhwcConvolution conv2 = new NhwcConvolution(conv1.outHeight(), conv1.outWidth(), 32, 64, 5, 2, 2,
@@ -67,7 +84,7 @@ public final class IndependentClassifier {
         Nd4j.getRandom().setSeed(seed);
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        return new IndependentClassifier(net, entities);
+        return net;
     }
 
     /**
@@ -75,11 +92,38 @@ public final class IndependentClassifier {
      * drawn from {@code seed}.
      */
     public IndependentClassifier train(INDArray images, int[] labels, double epochs, long seed) {
+        if (multiLabel) {
+            throw new IllegalStateException("a multi-label classifier trains on sets of attributes");
+        }
+        return train(images, (row, y, i) -> y.putScalar(i, labels[row], 1.0), new LossMCXENT(),
+                new ActivationSoftmax(), epochs, seed);
+    }
+
+    /**
+     * Trains a multi-label classifier on {@code images} [N, H*W*C] in [0, 1], image i showing the attributes k with
+     * {@code present[i][k]}, for {@code epochs} passes, in an order drawn from {@code seed}.
+     */
+    public IndependentClassifier trainMultiLabel(INDArray images, boolean[][] present, double epochs, long seed) {
+        if (!multiLabel) {
+            throw new IllegalStateException("a single-label classifier trains on one entity per image");
+        }
+        return train(images, (row, y, i) -> {
+            for (int k = 0; k < entities; k++) {
+                y.putScalar(i, k, present[row][k] ? 1.0 : 0.0);
+            }
+        }, new LossBinaryXENT(), new ActivationSigmoid(), epochs, seed);
+    }
+
+    /** Writes image {@code row}'s target into row {@code i} of a batch's targets. */
+    private interface Target {
+        void put(int row, INDArray targets, int i);
+    }
+
+    private IndependentClassifier train(INDArray images, Target target, ILossFunction loss, IActivation activation,
+            double epochs, long seed) {
         int n = (int) images.size(0);
         int[] order = new int[n];
         SplittableRandom random = new SplittableRandom(seed);
-        LossMCXENT loss = new LossMCXENT();
-        ActivationSoftmax softmax = new ActivationSoftmax();
         long steps = Math.max(1, Math.round(epochs * n / BATCH));
         int cursor = n;
         for (long step = 0; step < steps; step++) {
@@ -101,13 +145,13 @@ public final class IndependentClassifier {
             INDArray x = images.getRows(rows);
             INDArray y = Nd4j.zeros(DataType.FLOAT, b, entities);
             for (int i = 0; i < b; i++) {
-                y.putScalar(i, labels[rows[i]], 1.0);
+                target.put(rows[i], y, i);
             }
             INDArray logits = TrainingStep.forward(net, x);
-            INDArray gradient = loss.computeGradient(y, logits, softmax, null).divi(b);
+            INDArray gradient = loss.computeGradient(y, logits, activation, null).divi(b);
             TrainingStep.update(net, TrainingStep.backward(net, gradient, false).getFirst(), b);
             if ((step + 1) % 100 == 0 || step + 1 == steps) {
-                double score = loss.computeScore(y, logits, softmax, null, true);
+                double score = loss.computeScore(y, logits, activation, null, true);
                 LOG.info("independent classifier: step {} of {}, loss {}", step + 1, steps,
                         String.format(java.util.Locale.ROOT, "%.4f", score));
             }
@@ -122,6 +166,31 @@ public final class IndependentClassifier {
             int[] p = Nd4j.argMax(activations.get(activations.size() - 1), 1).toIntVector();
             System.arraycopy(p, 0, out, from, p.length);
         });
+        return out;
+    }
+
+    /** The logit of every attribute for each image, [N][K]: present where positive (sigmoid above 0.5). */
+    public float[][] logits(INDArray images) {
+        float[][] out = new float[(int) images.size(0)][];
+        forEachBatch(images, (from, activations) -> {
+            float[][] l = activations.get(activations.size() - 1).toFloatMatrix();
+            System.arraycopy(l, 0, out, from, l.length);
+        });
+        return out;
+    }
+
+    /** Which attributes each image shows, by a multi-label classifier: [N][K]. */
+    public boolean[][] present(INDArray images) {
+        if (!multiLabel) {
+            throw new IllegalStateException("a single-label classifier names one entity per image");
+        }
+        float[][] logits = logits(images);
+        boolean[][] out = new boolean[logits.length][entities];
+        for (int i = 0; i < logits.length; i++) {
+            for (int k = 0; k < entities; k++) {
+                out[i][k] = logits[i][k] > 0;
+            }
+        }
         return out;
     }
 

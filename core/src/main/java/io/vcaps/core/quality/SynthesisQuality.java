@@ -59,40 +59,71 @@ public record SynthesisQuality(int samplesPerEntity, double temperature, double 
         double frechetSamples = FrechetDistance.between(FrechetDistance.Gaussian.of(classifier.features(samples)),
                 reference);
 
-        INDArray averages = Nd4j.create(train.dataType(), (long) k * n, train.size(1));
+        int[][] groups = new int[k][];
         for (int entity = 0; entity < k; entity++) {
-            INDArray mean = train.getRows(rowsOf(trainLabels, entity)).mean(0);
+            groups[entity] = rowsOf(trainLabels, entity);
+        }
+        double frechetAverages = FrechetDistance.between(FrechetDistance.Gaussian.of(classifier.features(
+                averagesRepeated(train, groups, n))), reference);
+        double frechetReal = FrechetDistance.between(
+                FrechetDistance.Gaussian.of(classifier.features(randomRows(train, k * n, seed))), reference);
+
+        int[] right = new int[1];
+        double error = reconstructionError(model, heldOut, false, (from, analysis) -> {
+            int[] predicted = analysis.classification().predicted();
+            for (int i = 0; i < predicted.length; i++) {
+                right[0] += predicted[i] == heldOutLabels[(int) from + i] ? 1 : 0;
+            }
+        });
+        return new SynthesisQuality(n, temperature, classifier.accuracy(heldOut, heldOutLabels), recognised,
+                frechetSamples, frechetAverages, frechetReal, pixelStd, error, (double) right[0] / heldOut.size(0));
+    }
+
+    /**
+     * For each group of train rows, their average image repeated {@code n} times, one group after the other: what a
+     * generator of one prototype per group would draw. An empty group takes the average of every train image.
+     */
+    static INDArray averagesRepeated(INDArray train, int[][] groups, int n) {
+        INDArray averages = Nd4j.create(train.dataType(), (long) groups.length * n, train.size(1));
+        for (int g = 0; g < groups.length; g++) {
+            INDArray mean = groups[g].length == 0 ? train.mean(0) : train.getRows(groups[g]).mean(0);
             for (int i = 0; i < n; i++) {
-                averages.getRow((long) entity * n + i).assign(mean);
+                averages.getRow((long) g * n + i).assign(mean);
             }
         }
-        double frechetAverages = FrechetDistance.between(FrechetDistance.Gaussian.of(classifier.features(averages)),
-                reference);
+        return averages;
+    }
 
-        int[] realRows = new int[k * n];
+    /** {@code count} train images drawn at random (with replacement) from {@code seed}. */
+    static INDArray randomRows(INDArray train, int count, long seed) {
+        int[] rows = new int[count];
         SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < realRows.length; i++) {
-            realRows[i] = random.nextInt((int) train.size(0));
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = random.nextInt((int) train.size(0));
         }
-        double frechetReal = FrechetDistance.between(
-                FrechetDistance.Gaussian.of(classifier.features(train.getRows(realRows))), reference);
+        return train.getRows(rows);
+    }
 
+    /** What each batch of held-out images, starting at row {@code from}, was analysed as. */
+    interface Analysed {
+        void accept(long from, VcnModel.Analysis analysis);
+    }
+
+    /**
+     * The held-out sum of squared pixel errors per image, reconstructing from the capsule means (masked by the
+     * predicted set on multi-label data), 500 images at a time; each batch's analysis also goes to {@code seen}.
+     */
+    static double reconstructionError(VcnModel model, INDArray heldOut, boolean multiLabel, Analysed seen) {
         double error = 0;
-        int right = 0;
         for (long from = 0; from < heldOut.size(0); from += 500) {
             INDArray x = heldOut.get(NDArrayIndex.interval(from, Math.min(heldOut.size(0), from + 500)),
                     NDArrayIndex.all()).castTo(model.dataType());
-            VcnModel.Analysis analysis = model.analyse(x, false);
+            VcnModel.Analysis analysis = model.analyse(x, multiLabel);
+            seen.accept(from, analysis);
             INDArray diff = analysis.reconstructions().subi(x);
             error += diff.muli(diff).sumNumber().doubleValue();
-            int[] predicted = analysis.classification().predicted();
-            for (int i = 0; i < predicted.length; i++) {
-                right += predicted[i] == heldOutLabels[(int) from + i] ? 1 : 0;
-            }
         }
-        return new SynthesisQuality(n, temperature, classifier.accuracy(heldOut, heldOutLabels), recognised,
-                frechetSamples, frechetAverages, frechetReal, pixelStd, error / heldOut.size(0),
-                (double) right / heldOut.size(0));
+        return error / heldOut.size(0);
     }
 
     private static int[] rowsOf(int[] labels, int entity) {

@@ -7,10 +7,14 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * Where each entity's capsules lie after training: a Gaussian N(m_k, S_k) per entity, fitted by moments to the
@@ -29,6 +33,12 @@ import java.util.SplittableRandom;
  * image's posterior (the Cov term is 0); entities no image showed keep N(0, I). Both are named by {@link #sparse}
  * (in the bundle's provenance), and {@code vcaps generate} refuses to sample an N(0, I) one silently. Fitting
  * changes no network: the standard prior stays one choice away.
+ *
+ * <p>Entities that appear together are not independent: the hat of an image that also shows eyeglasses is drawn
+ * by the same face. For every pair {a, b} that at least {@link #minimumSetImages} images of the sample show
+ * together, each member's capsule also gets a Gaussian fitted as above to those images alone ({@link SetPrior}), and
+ * a request of exactly that pair draws from it; other sets draw each capsule from its entity's prior, and
+ * {@link #fallback} says why.
  */
 public final class EntityPriors implements Serializable {
 
@@ -39,6 +49,24 @@ public final class EntityPriors implements Serializable {
     private final long[] counts;
     private final double[][] mean;
     private final double[][][] cholesky;
+    private final Map<List<Integer>, SetPrior> sets;
+
+    /** The capsule priors of a set of entities fitted to the images that show all of them: per member, in order. */
+    public record SetPrior(int[] entities, long count, double[][] mean, double[][][] cholesky)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * The fewest images showing a whole set that its own priors are fitted to: 2D. From n images a D-dimensional
+     * covariance has rank n - 1, so below D + 1 it is flat in some directions (only the posterior variance is
+     * left there); at 2D each variance is still known to about sqrt(2 / (2D - 1)), 26 % for D = 16, coarse but the
+     * set's own region. With fewer, the per-entity priors, fitted to every image of each entity, are the better
+     * guess.
+     */
+    public static int minimumSetImages(int dim) {
+        return 2 * dim;
+    }
 
     /**
      * @param counts   images each entity's Gaussian was fitted to (0: N(0, I))
@@ -46,6 +74,14 @@ public final class EntityPriors implements Serializable {
      * @param cholesky L_k, lower triangular, [K][D][D]
      */
     public EntityPriors(long[] counts, double[][] mean, double[][][] cholesky) {
+        this(counts, mean, cholesky, List.of());
+    }
+
+    /**
+     * @param sets the priors of co-occurring pairs, each of ascending distinct entities, fitted to at least
+     *             {@link #minimumSetImages} images
+     */
+    public EntityPriors(long[] counts, double[][] mean, double[][][] cholesky, List<SetPrior> sets) {
         if (counts == null || mean == null || cholesky == null) {
             throw new IllegalArgumentException("entity priors need counts, means and factors");
         }
@@ -59,25 +95,56 @@ public final class EntityPriors implements Serializable {
             if (mean[e] == null || cholesky[e] == null || counts[e] < 0) {
                 throw new IllegalArgumentException("entity priors: entity " + e + " lacks its mean or factor");
             }
-            if (mean[e].length != d || cholesky[e].length != d) {
-                throw new IllegalArgumentException("entity priors: entity " + e + " is not " + d + "-dimensional");
-            }
-            for (int i = 0; i < d; i++) {
-                if (cholesky[e][i] == null || cholesky[e][i].length != d || !Double.isFinite(mean[e][i])) {
-                    throw new IllegalArgumentException("entity priors: entity " + e + ", dimension " + i
-                            + " is not a finite " + d + "-dimensional row");
-                }
-                for (int j = 0; j < d; j++) {
-                    if (!Double.isFinite(cholesky[e][i][j]) || (j > i && cholesky[e][i][j] != 0)) {
-                        throw new IllegalArgumentException("entity priors: entity " + e
-                                + "'s factor is not a finite lower-triangular matrix");
-                    }
-                }
-            }
+            checkGaussian(mean[e], cholesky[e], d, "entity " + e);
         }
         this.counts = counts.clone();
         this.mean = mean;
         this.cholesky = cholesky;
+        this.sets = new LinkedHashMap<>();
+        for (SetPrior set : sets == null ? List.<SetPrior>of() : sets) {
+            if (set == null) {
+                throw new IllegalArgumentException("entity priors: a set's prior is null");
+            }
+            String what = "the prior of set " + (set.entities() == null ? null : Arrays.toString(set.entities()));
+            if (set.entities() == null || set.entities().length != 2 || set.entities()[0] < 0
+                    || set.entities()[0] >= set.entities()[1] || set.entities()[1] >= k) {
+                throw new IllegalArgumentException("entity priors: " + what + " is not two ascending entities of "
+                        + k);
+            }
+            if (set.count() < minimumSetImages(d) || set.mean() == null || set.cholesky() == null
+                    || set.mean().length != 2 || set.cholesky().length != 2) {
+                throw new IllegalArgumentException("entity priors: " + what + " lacks its members' means or factors,"
+                        + " or rests on fewer than " + minimumSetImages(d) + " images");
+            }
+            for (int m = 0; m < 2; m++) {
+                checkGaussian(set.mean()[m], set.cholesky()[m], d, what + ", member " + m);
+            }
+            if (this.sets.put(key(set.entities()), set) != null) {
+                throw new IllegalArgumentException("entity priors: " + what + " is given twice");
+            }
+        }
+    }
+
+    private static void checkGaussian(double[] mean, double[][] cholesky, int d, String what) {
+        if (mean == null || cholesky == null || mean.length != d || cholesky.length != d) {
+            throw new IllegalArgumentException("entity priors: " + what + " is not " + d + "-dimensional");
+        }
+        for (int i = 0; i < d; i++) {
+            if (cholesky[i] == null || cholesky[i].length != d || !Double.isFinite(mean[i])) {
+                throw new IllegalArgumentException("entity priors: " + what + ", dimension " + i
+                        + " is not a finite " + d + "-dimensional row");
+            }
+            for (int j = 0; j < d; j++) {
+                if (!Double.isFinite(cholesky[i][j]) || (j > i && cholesky[i][j] != 0)) {
+                    throw new IllegalArgumentException("entity priors: " + what
+                            + "'s factor is not a finite lower-triangular matrix");
+                }
+            }
+        }
+    }
+
+    private static List<Integer> key(int[] set) {
+        return Arrays.stream(set).boxed().toList();
     }
 
     /** Entities' count. */
@@ -124,120 +191,235 @@ public final class EntityPriors implements Serializable {
         return copy;
     }
 
+    /** The priors of co-occurring pairs, in ascending order of their entities. */
+    public List<SetPrior> sets() {
+        return List.copyOf(sets.values());
+    }
+
+    /** The prior fitted to the images showing every entity of {@code set} (ascending), when there is one. */
+    public Optional<SetPrior> set(int[] set) {
+        return Optional.ofNullable(sets.get(key(set)));
+    }
+
+    /**
+     * Why a request of {@code set} (ascending, two entities or more) draws each capsule from its entity's prior
+     * rather than from the set's, or null when it draws from the set's.
+     */
+    public String fallback(int[] set, List<String> names) {
+        if (set.length < 2 || sets.containsKey(key(set))) {
+            return null;
+        }
+        List<String> named = Arrays.stream(set).mapToObj(names::get).toList();
+        return set.length > 2 ? "priors of co-occurring entities are fitted for pairs, not for the " + set.length
+                + " entities " + named
+                : "fewer than " + minimumSetImages(dim()) + " images of the prior sample show " + named + " together";
+    }
+
     /** m_k + t L_k eps with eps ~ N(0, I) from {@code noise}: D draws, in order, as the standard prior takes them. */
     public double[] sample(int entity, SplittableRandom noise, double temperature) {
-        int d = dim();
+        return draw(mean[entity], cholesky[entity], noise, temperature);
+    }
+
+    /**
+     * One image's capsules of {@code set} (ascending), in its order: from the set's prior when it has one, else
+     * each from its entity's; D draws of {@code noise} per member either way.
+     */
+    public double[][] sample(int[] set, SplittableRandom noise, double temperature) {
+        SetPrior together = set.length > 1 ? sets.get(key(set)) : null;
+        double[][] z = new double[set.length][];
+        for (int m = 0; m < set.length; m++) {
+            z[m] = together == null ? sample(set[m], noise, temperature)
+                    : draw(together.mean()[m], together.cholesky()[m], noise, temperature);
+        }
+        return z;
+    }
+
+    private static double[] draw(double[] mean, double[][] cholesky, SplittableRandom noise, double temperature) {
+        int d = mean.length;
         double[] eps = new double[d];
         for (int j = 0; j < d; j++) {
             eps[j] = noise.nextGaussian();
         }
-        double[] z = mean[entity].clone();
+        double[] z = mean.clone();
         for (int i = 0; i < d; i++) {
             double s = 0;
             for (int j = 0; j <= i; j++) {
-                s += cholesky[entity][i][j] * eps[j];
+                s += cholesky[i][j] * eps[j];
             }
             z[i] += temperature * s;
         }
         return z;
     }
 
-    /** Sums of the moments over images, mergeable: one per partition, added on the way to the driver. */
+    /**
+     * Sums of the moments over images, mergeable: one per partition, added on the way to the driver. Per entity, and
+     * per member of every pair of entities an image shows together.
+     */
     public static final class Moments implements Serializable {
 
         private static final long serialVersionUID = 1L;
 
-        private final long[] n;
-        private final double[][] sum;
-        private final double[][][] outer;
-        private final double[][] variance;
+        private final int dim;
+        private final Sums[] entities;
+        /** Pair a < b under the key a * K + b: its members' sums. Sorted, so that the fit's order is fixed. */
+        private final TreeMap<Long, Sums[]> pairs = new TreeMap<>();
 
         public Moments(int entities, int dim) {
-            n = new long[entities];
-            sum = new double[entities][dim];
-            outer = new double[entities][dim][dim];
-            variance = new double[entities][dim];
+            this.dim = dim;
+            this.entities = new Sums[entities];
+            for (int e = 0; e < entities; e++) {
+                this.entities[e] = new Sums(dim);
+            }
         }
 
         /** Adds image {@code b}'s capsule of {@code entity} (an entity the image shows). */
         public Moments add(VariationalCapsules capsules, int b, int entity) {
-            INDArray mu = capsules.mu();
-            INDArray logvar = capsules.logvar();
-            int d = sum[entity].length;
-            double[] m = new double[d];
-            for (int i = 0; i < d; i++) {
-                m[i] = mu.getDouble(b, entity, i);
-                variance[entity][i] += Math.exp(logvar.getDouble(b, entity, i));
-            }
-            for (int i = 0; i < d; i++) {
-                sum[entity][i] += m[i];
-                for (int j = 0; j <= i; j++) {
-                    outer[entity][i][j] += m[i] * m[j];
+            entities[entity].add(capsules, b, entity);
+            return this;
+        }
+
+        /** Adds image {@code b}'s capsules of the entities it shows, {@code present}, alone and pair by pair. */
+        public Moments add(VariationalCapsules capsules, int b, int[] present) {
+            int[] sorted = present.clone();
+            Arrays.sort(sorted);
+            for (int i = 0; i < sorted.length; i++) {
+                add(capsules, b, sorted[i]);
+                for (int j = i + 1; j < sorted.length; j++) {
+                    Sums[] pair = pairs.computeIfAbsent((long) sorted[i] * entities.length + sorted[j],
+                            p -> new Sums[] {new Sums(dim), new Sums(dim)});
+                    pair[0].add(capsules, b, sorted[i]);
+                    pair[1].add(capsules, b, sorted[j]);
                 }
             }
-            n[entity]++;
             return this;
         }
 
         /** This plus {@code other}, in place. */
         public Moments merge(Moments other) {
-            for (int e = 0; e < n.length; e++) {
-                n[e] += other.n[e];
-                for (int i = 0; i < sum[e].length; i++) {
-                    sum[e][i] += other.sum[e][i];
-                    variance[e][i] += other.variance[e][i];
-                    for (int j = 0; j <= i; j++) {
-                        outer[e][i][j] += other.outer[e][i][j];
-                    }
-                }
+            for (int e = 0; e < entities.length; e++) {
+                entities[e].merge(other.entities[e]);
             }
+            other.pairs.forEach((p, sums) -> {
+                Sums[] mine = pairs.computeIfAbsent(p, q -> new Sums[] {new Sums(dim), new Sums(dim)});
+                mine[0].merge(sums[0]);
+                mine[1].merge(sums[1]);
+            });
             return this;
         }
 
         public long count(int entity) {
-            return n[entity];
+            return entities[entity].n;
         }
 
-        /** The Gaussians these moments give; entities with fewer than two images keep N(0, I). */
+        /**
+         * The Gaussians these moments give; entities with no image keep N(0, I); pairs of at least
+         * {@link #minimumSetImages} images get their own.
+         */
         public EntityPriors fit() {
-            int k = n.length;
-            int d = k == 0 ? 0 : sum[0].length;
-            double[][] m = new double[k][d];
+            int k = entities.length;
+            long[] n = new long[k];
+            double[][] m = new double[k][];
             double[][][] l = new double[k][][];
             for (int e = 0; e < k; e++) {
+                n[e] = entities[e].n;
                 if (n[e] == 0) {
-                    l[e] = MatrixUtils.createRealIdentityMatrix(d).getData();
-                    continue;
+                    m[e] = new double[dim];
+                    l[e] = MatrixUtils.createRealIdentityMatrix(dim).getData();
+                } else {
+                    m[e] = entities[e].mean();
+                    l[e] = entities[e].factor("entity " + e);
                 }
-                double count = n[e];
-                RealMatrix s = MatrixUtils.createRealMatrix(d, d);
-                double meanVariance = 0;
-                for (int i = 0; i < d; i++) {
-                    m[e][i] = sum[e][i] / count;
-                }
-                for (int i = 0; i < d; i++) {
-                    for (int j = 0; j <= i; j++) {
-                        // One image: no spread between images, its own posterior variance alone.
-                        double c = n[e] == 1 ? 0 : (outer[e][i][j] - count * m[e][i] * m[e][j]) / (count - 1);
-                        s.setEntry(i, j, c);
-                        s.setEntry(j, i, c);
-                    }
-                    s.addToEntry(i, i, variance[e][i] / count);
-                    meanVariance += s.getEntry(i, i) / d;
-                }
-                for (int i = 0; i < d; i++) {
-                    s.addToEntry(i, i, JITTER * meanVariance + Double.MIN_NORMAL);
-                }
-                l[e] = factor(s, e);
             }
-            return new EntityPriors(n, m, l);
+            List<SetPrior> fitted = new ArrayList<>();
+            pairs.forEach((p, sums) -> {
+                if (sums[0].n >= minimumSetImages(dim)) {
+                    int[] set = {(int) (p / k), (int) (p % k)};
+                    fitted.add(new SetPrior(set, sums[0].n, new double[][] {sums[0].mean(), sums[1].mean()},
+                            new double[][][] {sums[0].factor("set " + Arrays.toString(set) + ", member 0"),
+                                sums[1].factor("set " + Arrays.toString(set) + ", member 1")}));
+                }
+            });
+            return new EntityPriors(n, m, l, fitted);
+        }
+    }
+
+    /** One capsule's sums over images: count, sum of means, their outer products (lower half), posterior variance. */
+    private static final class Sums implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+
+        private long n;
+        private final double[] sum;
+        private final double[][] outer;
+        private final double[] variance;
+
+        Sums(int dim) {
+            sum = new double[dim];
+            outer = new double[dim][dim];
+            variance = new double[dim];
         }
 
-        private static double[][] factor(RealMatrix s, int entity) {
+        void add(VariationalCapsules capsules, int b, int entity) {
+            INDArray mu = capsules.mu();
+            INDArray logvar = capsules.logvar();
+            int d = sum.length;
+            double[] m = new double[d];
+            for (int i = 0; i < d; i++) {
+                m[i] = mu.getDouble(b, entity, i);
+                variance[i] += Math.exp(logvar.getDouble(b, entity, i));
+            }
+            for (int i = 0; i < d; i++) {
+                sum[i] += m[i];
+                for (int j = 0; j <= i; j++) {
+                    outer[i][j] += m[i] * m[j];
+                }
+            }
+            n++;
+        }
+
+        void merge(Sums other) {
+            n += other.n;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += other.sum[i];
+                variance[i] += other.variance[i];
+                for (int j = 0; j <= i; j++) {
+                    outer[i][j] += other.outer[i][j];
+                }
+            }
+        }
+
+        double[] mean() {
+            double[] m = new double[sum.length];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = sum[i] / n;
+            }
+            return m;
+        }
+
+        /** L with L L^T = Cov of the means + mean posterior variance (one image: its posterior alone), n > 0. */
+        double[][] factor(String what) {
+            int d = sum.length;
+            double count = n;
+            double[] m = mean();
+            RealMatrix s = MatrixUtils.createRealMatrix(d, d);
+            double meanVariance = 0;
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j <= i; j++) {
+                    // One image: no spread between images, its own posterior variance alone.
+                    double c = n == 1 ? 0 : (outer[i][j] - count * m[i] * m[j]) / (count - 1);
+                    s.setEntry(i, j, c);
+                    s.setEntry(j, i, c);
+                }
+                s.addToEntry(i, i, variance[i] / count);
+                meanVariance += s.getEntry(i, i) / d;
+            }
+            for (int i = 0; i < d; i++) {
+                s.addToEntry(i, i, JITTER * meanVariance + Double.MIN_NORMAL);
+            }
             try {
                 return new CholeskyDecomposition(s, 1e-10, 0).getL().getData();
             } catch (NonPositiveDefiniteMatrixException e) {
-                throw new IllegalStateException("entity " + entity + "'s capsule covariance is not positive definite"
+                throw new IllegalStateException(what + "'s capsule covariance is not positive definite"
                         + " (non-finite capsules?): " + e.getMessage(), e);
             }
         }

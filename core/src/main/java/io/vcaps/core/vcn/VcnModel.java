@@ -125,12 +125,12 @@ public final class VcnModel {
         VariationalCapsules capsules = capsules(images);
         double[][] kl = kls == null ? null : capsules.kl().toDoubleMatrix();
         for (int b = 0; b < present.length; b++) {
-            boolean[] truth = new boolean[entities()];
-            for (int entity : present[b]) {
-                moments.add(capsules, b, entity);
-                truth[entity] = true;
-            }
+            moments.add(capsules, b, present[b]);
             if (kls != null) {
+                boolean[] truth = new boolean[entities()];
+                for (int entity : present[b]) {
+                    truth[entity] = true;
+                }
                 kls.add(kl[b], truth);
             }
         }
@@ -142,21 +142,31 @@ public final class VcnModel {
      * {@code labels}, encoded 500 at a time.
      */
     public VcnModel withPriorsFittedTo(INDArray images, int[] labels) {
+        int[][] present = new int[labels.length][];
+        for (int i = 0; i < present.length; i++) {
+            present[i] = new int[] {labels[i]};
+        }
+        return withPriorsFittedTo(images, present);
+    }
+
+    /**
+     * This model drawing from entity priors (and the priors of co-occurring pairs) fitted to {@code images}
+     * [N, H*W*C], image i showing the entities {@code present[i]}, encoded 500 at a time.
+     */
+    public VcnModel withPriorsFittedTo(INDArray images, int[][] present) {
         EntityPriors.Moments moments = new EntityPriors.Moments(entities(), latentDim());
-        for (int from = 0; from < labels.length; from += 500) {
-            int to = Math.min(labels.length, from + 500);
-            int[][] present = new int[to - from][];
-            for (int i = 0; i < present.length; i++) {
-                present[i] = new int[] {labels[from + i]};
-            }
-            addPriorMoments(images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), present, moments);
+        for (int from = 0; from < present.length; from += 500) {
+            int to = Math.min(present.length, from + 500);
+            addPriorMoments(images.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
+                    java.util.Arrays.copyOfRange(present, from, to), moments);
         }
         return withPriors(moments.fit());
     }
 
     /**
-     * {@code count} images of the entity set {@code entities}: for k in the set, z_k = m_k + t L_k eps from the
-     * fitted {@link EntityPriors} when the model has them, else z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
+     * {@code count} images of the entity set {@code entities} (ascending): for k in the set, z_k = m_k + t L_k eps
+     * from the fitted {@link EntityPriors} when the model has them (the set's own when they hold one for it), else
+     * z_k ~ N(0, t^2 I); 0 elsewhere. Image i's noise
      * derives from (seed, first entity, {@code firstIndex} + i) alone, so any slice of a large synthesis gives the
      * same images as the whole.
      *
@@ -167,8 +177,10 @@ public final class VcnModel {
         double[][] z = new double[count][entities() * d];
         for (int i = 0; i < count; i++) {
             SplittableRandom noise = new SplittableRandom(mix(seed, entities[0], firstIndex + i));
-            for (int entity : entities) {
-                System.arraycopy(capsule(entity, noise, temperature), 0, z[i], entity * d, d);
+            double[][] capsules = priors != null ? priors.sample(entities, noise, temperature) : null;
+            for (int m = 0; m < entities.length; m++) {
+                System.arraycopy(capsules != null ? capsules[m] : capsule(entities[m], noise, temperature), 0, z[i],
+                        entities[m] * d, d);
             }
         }
         INDArray latent = Nd4j.create(z).castTo(dataType());

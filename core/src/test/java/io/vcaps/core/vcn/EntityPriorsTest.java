@@ -151,6 +151,75 @@ class EntityPriorsTest {
         assertEquals(Map.of("b", 0L), moments(1, 2).fit().sparse(List.of("a", "b")), "500 images are not sparse");
     }
 
+    /**
+     * Three entities of D dimensions: {@code together} images show 0 and 1, whose capsule 0 sits at +2 and capsule 1
+     * at +1; 40 more show 0 alone, capsule 0 at -2. Means only, the posterior variance V.
+     */
+    private static EntityPriors.Moments cooccurring(int together) {
+        int batch = together + 40;
+        INDArray encoded = Nd4j.zeros(batch, 3 * 2 * D);
+        SplittableRandom random = new SplittableRandom(11);
+        int[][] present = new int[batch][];
+        for (int b = 0; b < batch; b++) {
+            boolean both = b < together;
+            present[b] = both ? new int[] {1, 0} : new int[] {0};
+            for (int i = 0; i < D; i++) {
+                encoded.putScalar(b, i, (both ? 2 : -2) + 0.1 * random.nextGaussian());
+                encoded.putScalar(b, 2 * D + i, 1 + 0.1 * random.nextGaussian());
+                for (int k = 0; k < 3; k++) {
+                    encoded.putScalar(b, k * 2 * D + D + i, Math.log(V));
+                }
+            }
+        }
+        VariationalCapsules c = new VariationalCapsules(encoded.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE),
+                3, D);
+        EntityPriors.Moments moments = new EntityPriors.Moments(3, D);
+        for (int b = 0; b < batch; b++) {
+            moments.add(c, b, present[b]);
+        }
+        return moments;
+    }
+
+    @Test
+    void aPairShownTogetherOftenEnoughGetsPriorsFittedToThoseImagesAlone() {
+        assertEquals(6, EntityPriors.minimumSetImages(D));
+        EntityPriors priors = cooccurring(6).fit();
+        assertEquals(46, priors.count(0));
+        assertEquals(6, priors.count(1));
+        assertTrue(priors.mean(0)[0] < -1, "entity 0 alone is mostly the -2 images: " + priors.mean(0)[0]);
+        EntityPriors.SetPrior pair = priors.set(new int[] {0, 1}).orElseThrow();
+        assertEquals(1, priors.sets().size());
+        assertEquals(6, pair.count());
+        for (int i = 0; i < D; i++) {
+            assertEquals(2, pair.mean()[0][i], 0.15, "capsule 0 of the images that show both");
+            assertEquals(1, pair.mean()[1][i], 0.15, "capsule 1 of the same images");
+            assertEquals(priors.mean(1)[i], pair.mean()[1][i], 1e-12, "entity 1 is never shown without 0");
+        }
+        assertTrue(pair.cholesky()[0][0][0] < 0.5, "the pair's spread is its images', not entity 0's (+-2)");
+        assertEquals(null, priors.fallback(new int[] {0, 1}, List.of("a", "b", "c")));
+        assertEquals(null, priors.fallback(new int[] {0}, List.of("a", "b", "c")));
+
+        double[][] z = priors.sample(new int[] {0, 1}, new SplittableRandom(2), 0.0);
+        assertArrayEquals(pair.mean()[0], z[0], 0.0, "a request of the pair draws from the pair's prior");
+        assertArrayEquals(pair.mean()[1], z[1], 0.0);
+        double[][] apart = priors.sample(new int[] {0, 2}, new SplittableRandom(2), 0.0);
+        assertArrayEquals(priors.mean(0), apart[0], 0.0, "a set never shown draws from its entities' priors");
+        assertEquals("fewer than 6 images of the prior sample show [a, c] together",
+                priors.fallback(new int[] {0, 2}, List.of("a", "b", "c")));
+        assertEquals("priors of co-occurring entities are fitted for pairs, not for the 3 entities [a, b, c]",
+                priors.fallback(new int[] {0, 1, 2}, List.of("a", "b", "c")));
+
+        EntityPriors few = cooccurring(5).fit();
+        assertTrue(few.set(new int[] {0, 1}).isEmpty(), "5 images are fewer than 2D");
+        assertArrayEquals(few.mean(0), few.sample(new int[] {0, 1}, new SplittableRandom(2), 0.0)[0], 0.0);
+        assertEquals("fewer than 6 images of the prior sample show [a, b] together",
+                few.fallback(new int[] {0, 1}, List.of("a", "b", "c")));
+
+        EntityPriors.Moments halves = cooccurring(6);
+        EntityPriors merged = new EntityPriors.Moments(3, D).merge(halves).fit();
+        assertArrayEquals(pair.mean()[0], merged.set(new int[] {0, 1}).orElseThrow().mean()[0], 1e-12);
+    }
+
     @Test
     void malformedPriorsAreRefused() {
         double[][] identity = {{1, 0}, {0, 1}};
@@ -161,5 +230,17 @@ class EntityPriorsTest {
         assertThrows(IllegalArgumentException.class, () -> new EntityPriors(new long[] {1, 1},
                 new double[][] {{0, 0}}, new double[][][] {identity}), "counts and means disagree");
         assertThrows(IllegalArgumentException.class, () -> new EntityPriors(null, null, null));
+        double[][][] pairFactor = {identity, identity};
+        double[][] pairMean = {{0, 0}, {0, 0}};
+        long[] two = {9, 9};
+        double[][] means = {{0, 0}, {0, 0}};
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(two, means, pairFactor,
+                List.of(new EntityPriors.SetPrior(new int[] {1, 0}, 9, pairMean, pairFactor))), "descending");
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(two, means, pairFactor,
+                List.of(new EntityPriors.SetPrior(new int[] {0, 1}, 3, pairMean, pairFactor))), "below 2D images");
+        assertThrows(IllegalArgumentException.class, () -> new EntityPriors(two, means, pairFactor,
+                List.of(new EntityPriors.SetPrior(new int[] {0, 2}, 9, pairMean, pairFactor))), "no entity 2");
+        assertEquals(1, new EntityPriors(two, means, pairFactor,
+                List.of(new EntityPriors.SetPrior(new int[] {0, 1}, 4, pairMean, pairFactor))).sets().size());
     }
 }

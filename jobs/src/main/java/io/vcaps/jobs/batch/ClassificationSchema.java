@@ -26,18 +26,27 @@ public final class ClassificationSchema {
     public static final String LABELS = "labels";
     /** The id of the bundle that scored the row (see {@link io.vcaps.ml.Bundle#idOf}). */
     public static final String BUNDLE_ID = "bundle_id";
+    /** The row's split in the dataset; null where the dataset has no split column. */
+    public static final String SPLIT = "split";
+    /**
+     * Why the row has no prediction, null when it has one: {@code non_finite: ...} where its KL was NaN or infinite
+     * (the prediction columns are then null).
+     */
+    public static final String REASON = ScoreColumns.REASON;
 
     public static final StructType SCHEMA = new StructType()
             .add(ID, DataTypes.StringType, false)
-            .add(PREDICTED, DataTypes.IntegerType, false)
-            .add(PREDICTED_NAME, DataTypes.StringType, false)
-            .add(PRESENT, DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add(KL, DataTypes.createArrayType(DataTypes.FloatType, false), false)
-            .add(SCORE, DataTypes.DoubleType, false)
-            .add(UNKNOWN, DataTypes.BooleanType, false)
+            .add(PREDICTED, DataTypes.IntegerType, true)
+            .add(PREDICTED_NAME, DataTypes.StringType, true)
+            .add(PRESENT, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+            .add(KL, DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add(SCORE, DataTypes.DoubleType, true)
+            .add(UNKNOWN, DataTypes.BooleanType, true)
             .add(LABEL, DataTypes.IntegerType, true)
             .add(LABELS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
-            .add(BUNDLE_ID, DataTypes.StringType, false);
+            .add(BUNDLE_ID, DataTypes.StringType, false)
+            .add(SPLIT, DataTypes.StringType, true)
+            .add(REASON, DataTypes.StringType, true);
 
     /** The evaluation report written inside the output when the data has labels. */
     public static final String EVAL_FILE = "_eval.json";

@@ -27,6 +27,7 @@ public final class Evaluation implements Serializable {
     private long singleLabelRows;
     private long correct;
     private long unknown;
+    private long nonFinite;
 
     public Evaluation(int entities) {
         this.entities = entities;
@@ -34,8 +35,15 @@ public final class Evaluation implements Serializable {
         this.multiLabel = new MultiLabelMeasures(entities);
     }
 
-    /** Adds one output row (columns by name: predicted, present, kl, unknown, label, labels). */
+    /**
+     * Adds one output row (columns by name: predicted, present, kl, unknown, label, labels). A row without a
+     * prediction (its KL was not finite) is counted as {@link #nonFinite}, labelled or not, and measured nowhere else.
+     */
     public Evaluation add(Row row) {
+        if (row.isNullAt(row.fieldIndex(ClassificationSchema.PREDICTED))) {
+            nonFinite++;
+            return this;
+        }
         if (row.isNullAt(row.fieldIndex(ClassificationSchema.LABELS))) {
             return this;
         }
@@ -81,12 +89,18 @@ public final class Evaluation implements Serializable {
         singleLabelRows += other.singleLabelRows;
         correct += other.correct;
         unknown += other.unknown;
+        nonFinite += other.nonFinite;
         return this;
     }
 
     /** Labelled rows counted. */
     public long rows() {
         return rows;
+    }
+
+    /** Rows without a prediction because their KL was NaN or infinite (reason {@code non_finite}). */
+    public long nonFinite() {
+        return nonFinite;
     }
 
     /** Whether the rows were single-label (a confusion matrix exists). */
@@ -127,12 +141,15 @@ public final class Evaluation implements Serializable {
 
     /**
      * The report as ordered JSON-ready maps. Single-label data: accuracy, per-entity precision/recall/F1 of the argmin
-     * prediction and the confusion matrix. Multi-label data: {@code multi_label}, the measures of the thresholded
-     * prediction and of -KL ({@link MultiLabelMeasures#report}), as eval.json has them. Both: the unknown rate.
+     * prediction and the confusion matrix; {@code macro_f1} is the mean F1 of the entities with examples (support
+     * above 0), as an entity without any has no F1 to speak of. Multi-label data: {@code multi_label}, the measures
+     * of the thresholded prediction and of -KL ({@link MultiLabelMeasures#report}), as eval.json has them. Both: the
+     * unknown rate, and {@code non_finite}, the rows without a prediction (not in {@code rows}).
      */
     public Map<String, Object> report(List<String> names) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
+        out.put("non_finite", nonFinite);
         out.put("task", singleLabel() ? "single-label" : "multi-label");
         if (!singleLabel()) {
             out.put("unknown_rate", unknownRate());
@@ -143,6 +160,7 @@ public final class Evaluation implements Serializable {
         out.put("unknown_rate", unknownRate());
         List<Map<String, Object>> perEntity = new ArrayList<>();
         double f1Sum = 0;
+        int supported = 0;
         for (int k = 0; k < entities; k++) {
             long tp = confusion[k][k];
             long predictedK = 0;
@@ -154,7 +172,10 @@ public final class Evaluation implements Serializable {
             double precision = ratio(tp, predictedK);
             double recall = ratio(tp, actualK);
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            f1Sum += f1;
+            if (actualK > 0) {
+                f1Sum += f1;
+                supported++;
+            }
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("entity", k);
             e.put("name", names.get(k));
@@ -165,7 +186,8 @@ public final class Evaluation implements Serializable {
             e.put("f1", f1);
             perEntity.add(e);
         }
-        out.put("macro_f1", entities == 0 ? 0 : f1Sum / entities);
+        out.put("macro_f1", supported == 0 ? 0 : f1Sum / supported);
+        out.put("macro_f1_entities", supported);
         out.put("per_entity", perEntity);
         Map<String, Object> matrix = new LinkedHashMap<>();
         matrix.put("rows", "true entity");

@@ -101,6 +101,7 @@ public final class GenerateJob implements Callable<Integer> {
         } catch (MassSynthesis.UnknownEntities e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        result.notes().forEach(n -> spec.commandLine().getOut().println("note: " + n));
         spec.commandLine().getOut().printf("generate: %d images of %d %s by bundle %s -> %s%n", result.images(),
                 result.sets(), entities == null && sets == null ? "entities" : "entity sets", result.bundleId(),
                 output);

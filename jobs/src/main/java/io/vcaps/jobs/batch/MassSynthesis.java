@@ -1,5 +1,9 @@
 package io.vcaps.jobs.batch;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
@@ -40,6 +44,7 @@ import java.util.Set;
  * The output appears complete or not at all ({@link CommittedOutput}).
  */
 public final class MassSynthesis {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Images on a contact sheet: the first ones of each entity, at most this many. */
     static final int SHEET_IMAGES = 100;
     /** Steps across [-3, 3] in a traversal. */
@@ -48,8 +53,11 @@ public final class MassSynthesis {
     private MassSynthesis() {
     }
 
-    /** What a run wrote: images, the requested entities or sets, the bundle. */
-    public record Result(long images, int sets, String bundleId) {
+    /**
+     * What a run wrote: images, the requested entities or sets, the bundle, and one note per set of several entities
+     * drawn from its entities' priors rather than its own ({@link SynthesisSchema#PRIORS_FILE}).
+     */
+    public record Result(long images, int sets, String bundleId, List<String> notes) {
     }
 
     /** A request names an entity the model does not have: a bad option, not a failure of the job. */
@@ -73,6 +81,14 @@ public final class MassSynthesis {
             }
             int[][] sets = sets(model, specs);
             refuseStandardPriors(model, sets);
+            ObjectNode priors = priorsUsed(model, sets, request, bundle.id());
+            List<String> notes = new ArrayList<>();
+            priors.withArray("sets").forEach(set -> {
+                if (set.has("reason")) {
+                    notes.add("set " + set.get("entities") + " draws each capsule from its entity's prior: "
+                            + set.get("reason").asText());
+                }
+            });
             long total;
             try {
                 total = Math.multiplyExact(request.perEntity(), sets.length);
@@ -107,8 +123,10 @@ public final class MassSynthesis {
                 writeTraversals(output, model, java.util.Arrays.stream(sets).flatMapToInt(java.util.Arrays::stream)
                         .distinct().toArray(), request.seed());
             }
+            HadoopFiles.write(output.fileSystem().getConf(), new Path(output.staging(), SynthesisSchema.PRIORS_FILE),
+                    JSON.writeValueAsBytes(priors));
             output.commit();
-            return new Result(total, sets.length, bundle.id());
+            return new Result(total, sets.length, bundle.id(), notes);
         }
     }
 
@@ -118,7 +136,7 @@ public final class MassSynthesis {
      *
      * @throws UnknownEntities naming the names the model does not have
      */
-    static int[][] sets(VcnModel model, List<String> specs) {
+    public static int[][] sets(VcnModel model, List<String> specs) {
         if (specs == null) {
             return java.util.stream.IntStream.range(0, model.entities()).mapToObj(k -> new int[] {k})
                     .toArray(int[][]::new);
@@ -194,8 +212,38 @@ public final class MassSynthesis {
         }
     }
 
+    /** What {@link SynthesisSchema#PRIORS_FILE} says: the prior each set is drawn from, and why. */
+    private static ObjectNode priorsUsed(VcnModel model, int[][] sets, GenerateRequest request, String bundleId) {
+        ObjectNode out = JSON.createObjectNode().put("bundle_id", bundleId).put("seed", request.seed())
+                .put("temperature", request.temperature());
+        ArrayNode list = out.putArray("sets");
+        for (int[] set : sets) {
+            ObjectNode entry = list.addObject();
+            ArrayNode names = entry.putArray("entities");
+            java.util.Arrays.stream(set).forEach(k -> names.add(model.entityNames().get(k)));
+            if (model.priors().isEmpty()) {
+                entry.put("prior", "standard");
+                continue;
+            }
+            EntityPriors priors = model.priors().get();
+            java.util.Optional<EntityPriors.SetPrior> own = priors.set(set);
+            if (own.isPresent()) {
+                entry.put("prior", "set").put("images", own.get().count());
+            } else {
+                entry.put("prior", "entities");
+                ArrayNode images = entry.putArray("images");
+                java.util.Arrays.stream(set).forEach(k -> images.add(priors.count(k)));
+                String reason = priors.fallback(set, model.entityNames());
+                if (reason != null) {
+                    entry.put("reason", reason);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The name of a set's rows: its entities' names joined by {@code |}, in index order. */
-    static String name(VcnModel model, int[] set) {
+    public static String name(VcnModel model, int[] set) {
         StringBuilder joined = new StringBuilder();
         for (int k : set) {
             joined.append(joined.length() == 0 ? "" : "|").append(model.entityNames().get(k));
@@ -296,7 +344,8 @@ public final class MassSynthesis {
         ImageShape shape = model.shape();
         List<byte[]> images = new ArrayList<>();
         for (int d = 0; d < model.latentDim(); d++) {
-            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS, centre)));
+            images.addAll(PngImages.fromUnit(model.traverse(entity, d, TRAVERSAL_STEPS, centre), "the traversal of"
+                    + " entity " + model.entityNames().get(entity) + ", dimension " + d));
         }
         return PngImages.grid(images, TRAVERSAL_STEPS, shape.height(), shape.width(), shape.channels(), scale(shape));
     }

@@ -6,6 +6,7 @@ import ar.com.hjg.pngj.PngWriter;
 import ar.com.hjg.pngj.pixels.CompressorStreamDeflater;
 import ar.com.hjg.pngj.pixels.PixelsWriter;
 import ar.com.hjg.pngj.pixels.PixelsWriterDefault;
+import io.vcaps.spark.JobFailure;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -61,20 +62,50 @@ public final class PngImages {
         return encode(out, gridH, gridW, channels);
     }
 
-    /** uint8 pixels of model output {@code images} [B, H*W*C] in [0, 1], one array per image, rounded and clipped. */
+    /** As {@link #fromUnit(INDArray, String)} for images that are "the model's output". */
     public static List<byte[]> fromUnit(INDArray images) {
+        return fromUnit(images, "the model's output");
+    }
+
+    /**
+     * uint8 pixels of model output {@code images} [B, H*W*C] in [0, 1], one array per image, rounded and clipped;
+     * an image with a NaN or infinite value fails naming it ({@link #pixels}).
+     *
+     * @param what what the images are, for the failure: "image i of {@code what}"
+     */
+    public static List<byte[]> fromUnit(INDArray images, String what) {
         int count = (int) images.size(0);
         int per = (int) images.size(1);
         float[] values = images.castTo(DataType.FLOAT).dup('c').data().asFloat();
         List<byte[]> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            byte[] pixels = new byte[per];
-            for (int p = 0; p < per; p++) {
-                pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(values[i * per + p] * 255f)));
-            }
-            out.add(pixels);
+            out.add(pixels(values, i * per, per, "image " + (i + 1) + " of " + what));
         }
         return out;
+    }
+
+    /**
+     * The uint8 pixels of one image of model output in [0, 1] ({@code length} values of {@code values} from
+     * {@code offset}), rounded and clipped. A NaN or infinite value fails the job naming the image and how many of
+     * its values were not finite: rounded, NaN would be black without a word (the generator's values overflow float32
+     * for it, a model not fit to synthesise from).
+     */
+    public static byte[] pixels(float[] values, int offset, int length, String image) {
+        byte[] pixels = new byte[length];
+        int notFinite = 0;
+        for (int p = 0; p < length; p++) {
+            float v = values[offset + p];
+            if (!Float.isFinite(v)) {
+                notFinite++;
+            }
+            pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(v * 255f)));
+        }
+        if (notFinite > 0) {
+            throw new JobFailure(image + " has " + notFinite + " of its " + length + " pixel values NaN or infinite"
+                    + " (non_finite): the generator's output overflows for it; no image is written black in their"
+                    + " place");
+        }
+        return pixels;
     }
 
     /**

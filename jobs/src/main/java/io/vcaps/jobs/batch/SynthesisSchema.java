@@ -56,6 +56,13 @@ public final class SynthesisSchema {
     public static final String SHEETS_DIR = "_sheets";
     /** A traversal grid per entity, one row per latent dimension: {@code _traversals/<entity>-<name>.png}. */
     public static final String TRAVERSALS_DIR = "_traversals";
+    /**
+     * Which prior each requested set was drawn from: {@code sets}, one object per set ({@code entities} by name,
+     * {@code prior}: {@code set} (the pair's own, fitted to {@code images} that show both), {@code entities} (each
+     * capsule from its entity's prior, {@code images} per entity, with the {@code reason} when the set has more than
+     * one entity) or {@code standard} (N(0, I))), beside the bundle id, seed and temperature.
+     */
+    public static final String PRIORS_FILE = "_priors.json";
 
     private SynthesisSchema() {
     }

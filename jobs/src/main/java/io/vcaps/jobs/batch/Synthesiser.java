@@ -120,10 +120,8 @@ public final class Synthesiser implements FlatMapFunction<Iterator<Long>, Row> {
         int dim = model.latentDim();
         for (int i = 0; i < count; i++) {
             long index = from + i;
-            byte[] pixels = new byte[pixelsPer];
-            for (int p = 0, o = i * pixelsPer; p < pixelsPer; p++) {
-                pixels[p] = (byte) Math.min(255, Math.max(0, Math.round(images[o + p] * 255f)));
-            }
+            byte[] pixels = PngImages.pixels(images, i * pixelsPer, pixelsPer, "generated image " + name + "-" + seed
+                    + "-" + index);
             Float[] z = new Float[set.length * dim];
             for (int s = 0; s < set.length; s++) {
                 for (int j = 0, at = i * latentPer + set[s] * dim; j < dim; j++) {

@@ -2,6 +2,7 @@ package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.jobs.batch.ClassificationSchema;
 import io.vcaps.jobs.batch.ConfusionChart;
 import io.vcaps.spark.HadoopFiles;
@@ -17,7 +18,8 @@ import java.util.Locale;
 /**
  * What {@code vcaps classify} wrote beside its rows: the evaluation ({@code _eval.json}) and the confusion matrix
  * picture ({@code _confusion.png}). An output without labels has neither; an older one without the picture gets it
- * drawn from the evaluation's counts by the same {@link ConfusionChart}.
+ * drawn from the evaluation's counts by the same {@link ConfusionChart}. Of an output that evaluated several splits
+ * apart, the test split's evaluation is read (or the first split's where there is no test split).
  */
 record ClassifiedResults(String path, JsonNode eval, Figure confusion) {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,9 +39,19 @@ record ClassifiedResults(String path, JsonNode eval, Figure confusion) {
         } catch (IOException e) {
             throw new JobFailure("cannot read " + evalFile + " as JSON: " + e.getMessage(), e);
         }
+        Path picture = new Path(dir, ClassificationSchema.CONFUSION_FILE);
+        if (eval.has("splits")) {
+            // Several splits evaluated apart: the report shows the held-out one (test where there is one).
+            String split = eval.path("splits").has("test") ? "test" : eval.path("splits").fieldNames().next();
+            ObjectNode one = eval.deepCopy();
+            one.remove("splits");
+            one.setAll((ObjectNode) eval.path("splits").path(split));
+            one.put("split", split);
+            picture = new Path(dir, one.path("confusion_png").asText(ClassificationSchema.CONFUSION_FILE));
+            eval = one;
+        }
         String caption = String.format(Locale.ROOT, "confusion matrix of %s: each cell the share of its true entity's"
                 + " images, in %%", path);
-        Path picture = new Path(dir, ClassificationSchema.CONFUSION_FILE);
         if (HadoopFiles.exists(conf, picture)) {
             return new ClassifiedResults(path, eval,
                     new Figure("confusion.png", HadoopFiles.read(conf, picture), caption));

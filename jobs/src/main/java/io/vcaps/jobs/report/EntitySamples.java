@@ -41,15 +41,24 @@ final class EntitySamples {
 
     /** {@code perEntity} prior samples of every entity, with noise seed {@code seed} at {@code temperature}. */
     static Result synthesised(VcnModel model, int perEntity, long seed, double temperature) {
-        ImageShape shape = model.shape();
-        List<Strip> strips = new ArrayList<>();
-        for (int k = 0; k < model.entities(); k++) {
-            List<byte[]> images = PngImages.fromUnit(model.synthesise(new int[] {k}, perEntity, seed, temperature, 0)
-                    .images());
-            strips.add(strip(k, model.entityNames().get(k), images, shape));
-        }
+        int[][] each = java.util.stream.IntStream.range(0, model.entities()).mapToObj(k -> new int[] {k})
+                .toArray(int[][]::new);
         return new Result(String.format(Locale.ROOT, "drawn from the model's prior by this report (seed %d,"
-                + " temperature %s)", seed, temperature), strips);
+                + " temperature %s)", seed, temperature), sets(model, each, perEntity, seed, temperature, "samples-"));
+    }
+
+    /**
+     * A strip of {@code perSet} samples of each of {@code sets} (ascending entity indices), exactly the set present,
+     * drawn as {@code vcaps generate} draws them; the pictures' file names start with {@code prefix}.
+     */
+    static List<Strip> sets(VcnModel model, int[][] sets, int perSet, long seed, double temperature, String prefix) {
+        List<Strip> strips = new ArrayList<>();
+        for (int[] set : sets) {
+            List<byte[]> images = PngImages.fromUnit(model.synthesise(set, perSet, seed, temperature, 0).images());
+            strips.add(strip(prefix, set.length == 1 ? set[0] : -1, MassSynthesis.name(model, set), images,
+                    model.shape()));
+        }
+        return strips;
     }
 
     /**
@@ -89,18 +98,18 @@ final class EntitySamples {
             for (Row r : entity) {
                 images.add((byte[]) r.get(8));
             }
-            strips.add(strip(first.getInt(0), first.getString(1), images, shape));
+            strips.add(strip("samples-", first.getInt(0), first.getString(1), images, shape));
         }
         Row first = rows.get(0);
         return new Result(String.format(Locale.ROOT, "the first images of each entity written by vcaps generate to %s"
                 + " (seed %d, temperature %s)", path, first.getLong(3), first.getDouble(4)), strips);
     }
 
-    private static Strip strip(int entity, String name, List<byte[]> images, ImageShape shape) {
+    private static Strip strip(String prefix, int entity, String name, List<byte[]> images, ImageShape shape) {
         byte[] png = PngImages.grid(images, Math.max(1, images.size()), shape.height(), shape.width(), shape.channels(),
                 MassSynthesis.scale(shape));
-        return new Strip(name, new Figure("samples-" + SynthesisSchema.stem(entity, name) + ".png", png,
-                images.size() + " samples of entity " + name));
+        return new Strip(name, new Figure(prefix + SynthesisSchema.stem(entity, name) + ".png", png,
+                images.size() + " samples of " + (entity < 0 ? "the set " : "entity ") + name));
     }
 
     private static String firstLine(Throwable e) {

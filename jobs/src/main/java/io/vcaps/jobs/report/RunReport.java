@@ -2,7 +2,9 @@ package io.vcaps.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vcaps.core.quality.MultiLabelQuality;
 import io.vcaps.core.quality.SynthesisQuality;
+import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.MultiLabelMeasures;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
@@ -41,8 +43,9 @@ import java.util.stream.Collectors;
  * Writes the report of a training run: one HTML page ({@value #PAGE}) with its PNG pictures beside it, in one folder
  * that appears complete or not at all and replaces the previous report. Sections: held-out accuracy (element
  * {@code #accuracy}), training curves, the confusion matrix of a {@code vcaps classify} output, held-out images
- * beside their reconstructions, samples per entity, latent traversals and the run's provenance. A section whose
- * input was not given or cannot be found says so in a note instead.
+ * beside their reconstructions, samples per entity, for multi-label data a grid of attribute combinations, latent
+ * traversals (one per entity or attribute), the synthesis measures and the run's provenance. A section whose input
+ * was not given or cannot be found says so in a note instead.
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,6 +76,8 @@ public final class RunReport {
     private Map<Integer, INDArray> centres = Map.of();
     /** Samples per entity the report's synthesis measures draw. */
     static final int QUALITY_SAMPLES = 200;
+    /** Pairs of attributes in the combination grid of multi-label data, at most. */
+    static final int PAIRS = 4;
 
     private RunReport(SparkSession spark, ReportRequest request, RunRecord run) {
         this.spark = spark;
@@ -98,6 +103,7 @@ public final class RunReport {
             report.classification(classified);
             report.reconstructions();
             report.samples();
+            report.combinations();
             report.traversals();
             report.quality();
             report.provenance();
@@ -302,6 +308,68 @@ public final class RunReport {
         page.labelledFigures(section, strips);
     }
 
+    /** Whether the run's data is multi-label: its final evaluation holds the multi-label measures. */
+    private boolean multiLabel() {
+        return run.eval().multiLabel() != null;
+    }
+
+    /**
+     * The sets the combination grid and the multi-label synthesis measures draw: each entity alone, then up to
+     * {@link #PAIRS} pairs, those the bundle fitted their own priors for with the most images first, or, where it has
+     * none, pairs of consecutive entities.
+     */
+    private int[][] combinationSets() {
+        List<int[]> sets = new ArrayList<>();
+        for (int k = 0; k < model.entities(); k++) {
+            sets.add(new int[] {k});
+        }
+        List<EntityPriors.SetPrior> fitted = model.priors().map(EntityPriors::sets).orElse(List.of()).stream()
+                .sorted(java.util.Comparator.comparingLong(EntityPriors.SetPrior::count).reversed()).toList();
+        for (int i = 0; i < PAIRS; i++) {
+            if (!fitted.isEmpty() && i < fitted.size()) {
+                sets.add(fitted.get(i).entities());
+            } else if (fitted.isEmpty() && 2 * i + 1 < model.entities()) {
+                sets.add(new int[] {2 * i, 2 * i + 1});
+            }
+        }
+        return sets.toArray(int[][]::new);
+    }
+
+    /** Multi-label data: a strip of samples per set of {@link #combinationSets}, exactly the set present. */
+    private void combinations() {
+        if (!multiLabel()) {
+            return;
+        }
+        Element section = page.section("combinations", "Attribute combinations");
+        int[][] sets = combinationSets();
+        page.paragraph(section, String.format(Locale.ROOT, "One row per set of attributes, exactly these present and"
+                + " every other capsule 0: each attribute alone, then pairs (%s); %d samples a row at temperature %s,"
+                + " seed %d, drawn as vcaps generate --entities draws them. A pair marked 'own priors' is drawn from"
+                + " the priors fitted to the training images that show both; the others from each attribute's own.",
+                model.priors().map(p -> p.sets().isEmpty()).orElse(true)
+                        ? "the bundle fitted no pair its own priors: consecutive attributes"
+                        : "those the bundle fitted their own priors for, the most images first",
+                request.perEntity(), request.temperature(), request.seed()));
+        Map<String, Figure> strips = new LinkedHashMap<>();
+        for (EntitySamples.Strip strip : EntitySamples.sets(model, sets, request.perEntity(), request.seed(),
+                request.temperature(), "combination-")) {
+            strips.put(strip.entity() + pairPrior(strip.entity()), strip.figure());
+            figures.add(strip.figure());
+        }
+        page.labelledFigures(section, strips);
+    }
+
+    /** How a set named {@code name} ({@code a|b}) is drawn, for its row's label; empty for one entity. */
+    private String pairPrior(String name) {
+        if (!name.contains("|")) {
+            return "";
+        }
+        int[] set = java.util.Arrays.stream(name.split("\\|")).mapToInt(model.entityNames()::indexOf).sorted()
+                .toArray();
+        return model.priors().flatMap(p -> p.set(set)).map(p -> " (own priors, " + p.count() + " images)")
+                .orElse(" (each attribute's prior)");
+    }
+
     private void traversals() {
         Element section = page.section("traversals", "Latent traversals");
         page.paragraph(section, String.format(Locale.ROOT, "One grid per entity, that entity alone present: row d"
@@ -325,7 +393,8 @@ public final class RunReport {
 
     /**
      * The synthesis measures ({@link QualityMeasures}) beside the pictures, on the dataset the reconstructions came
-     * from; skipped with a note for multi-label or unlabelled data, or when {@code --quality-images 0}.
+     * from, per entity or, for multi-label data, per set of {@link #combinationSets}; skipped with a note for
+     * unlabelled data, or when {@code --quality-images 0}.
      */
     private void quality() {
         Element section = page.section("quality", "Synthesis measures");
@@ -336,9 +405,15 @@ public final class RunReport {
             return;
         }
         SynthesisQuality q;
+        QualityMeasures.Settings settings = new QualityMeasures.Settings(request.qualityImages(),
+                request.qualityImages(), 2, QUALITY_SAMPLES, request.temperature(), request.seed());
         try {
-            q = QualityMeasures.measure(spark, dataset, model, new QualityMeasures.Settings(request.qualityImages(),
-                    request.qualityImages(), 2, QUALITY_SAMPLES, request.temperature(), request.seed()));
+            if (multiLabel()) {
+                multiLabelQuality(section, dataset, QualityMeasures.measureMultiLabel(spark, dataset, model, settings,
+                        combinationSets()));
+                return;
+            }
+            q = QualityMeasures.measure(spark, dataset, model, settings);
         } catch (JobFailure e) {
             note(section, "Synthesis not measured: " + e.getMessage());
             return;
@@ -360,6 +435,37 @@ public final class RunReport {
         rows.add(List.of("held-out reconstruction error (squared, per image)", number(q.reconstructionError())));
         rows.add(List.of("held-out accuracy", String.format(Locale.ROOT, "%.4f", q.accuracy())));
         page.table(section, List.of("measure", "value"), rows);
+    }
+
+    private void multiLabelQuality(Element section, String dataset, MultiLabelQuality q) {
+        page.paragraph(section, String.format(Locale.ROOT, "Judged by an independent multi-label CNN (a sigmoid per"
+                + " attribute, binary cross-entropy) trained by this report on up to %d train images of %s (its"
+                + " held-out mean balanced accuracy: %.4f), not by the model's own encoder; %d samples per set at"
+                + " temperature %s from %s, compared with up to %d held-out images. Per set: the share of samples in"
+                + " which the CNN finds every requested attribute, and in which it finds no other, each beside the"
+                + " same share over the held-out images that show the set; the mean share of samples showing an"
+                + " attribute outside the set, beside those attributes' base rate in held-out images.",
+                request.qualityImages(), dataset, q.classifier().get(MultiLabelMeasures.MEAN_BALANCED_ACCURACY),
+                q.samplesPerSet(), q.temperature(), model.priors().isPresent() ? "the model's fitted priors"
+                        : "the standard prior N(0, I)", request.qualityImages()));
+        List<List<String>> rows = new ArrayList<>();
+        for (MultiLabelQuality.SetResult r : q.sets()) {
+            rows.add(List.of(String.join(" + ", r.entities()), number(r.requested()), number(r.requestedReal()),
+                    Long.toString(r.realImages()), number(r.unrequestedAbsent()), number(r.unrequestedAbsentReal()),
+                    number(r.unrequestedRate()), number(r.unrequestedRateReal())));
+        }
+        page.table(section, List.of("set", "all requested found", "... in real images of the set",
+                "real images of the set", "no other found", "... in real images of the set", "other attributes' rate",
+                "their base rate"), rows);
+        List<List<String>> distances = new ArrayList<>();
+        distances.add(List.of("Fréchet distance of the samples", number(q.frechetSamples())));
+        distances.add(List.of("... of each set's average training image (baseline)",
+                number(q.frechetAverageImages())));
+        distances.add(List.of("... of real training images (baseline)", number(q.frechetRealImages())));
+        distances.add(List.of("samples over average images", number(q.frechetSamples() / q.frechetAverageImages())));
+        distances.add(List.of("per-pixel spread of one set's samples", number(q.samplePixelStd())));
+        distances.add(List.of("held-out reconstruction error (squared, per image)", number(q.reconstructionError())));
+        page.table(section, List.of("measure", "value"), distances);
     }
 
     private void provenance() {

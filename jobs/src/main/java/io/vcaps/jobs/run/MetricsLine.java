@@ -17,7 +17,7 @@ public sealed interface MetricsLine {
 
     /** The types of line, as written in {@code type}. */
     String START = "start", ROUND = "round", NON_FINITE = "non_finite", EVAL = "eval", CHECKPOINT = "checkpoint",
-            RETRY = "retry", STOP = "stop";
+            RETRY = "retry", STOP = "stop", PRIORS = "priors";
     /** The fields of round and non-finite lines other than the loss terms. */
     String EPOCH = "epoch", EXAMPLES = "examples", WORKERS = "workers", IMAGES_PER_S = "images_per_s",
             SECONDS = "seconds", OVERHEAD = "overhead_s", LEARNING_RATE_SCALE = "learning_rate_scale",
@@ -28,7 +28,8 @@ public sealed interface MetricsLine {
     String DATASET = "dataset", ACCURACY = "accuracy", RECONSTRUCTION_ERROR = "reconstruction_error",
             FINAL = "final", PATH = "path", ATTEMPT = "attempt", ERROR = "error", REASON = "reason",
             MESSAGE = "message", BEST_ROUND = "best_round", BEST_MEASURE = "best_measure", BEST_VALUE = "best_value",
-            BEST_EXAMPLES = "best_examples", WITHOUT_IMPROVEMENT = "evaluations_without_improvement";
+            BEST_EXAMPLES = "best_examples", WITHOUT_IMPROVEMENT = "evaluations_without_improvement",
+            MODEL = "model", IMAGES = "images", SPARSE_PRIORS = "sparse_priors", OTHER_SPLITS = "other_splits";
     /** What lines written before the best's measure was named hold in place of {@link #BEST_VALUE}. */
     String BEST_ACCURACY = "best_accuracy";
 
@@ -39,7 +40,7 @@ public sealed interface MetricsLine {
     /** The {@code type} of each kind of line. */
     Map<Class<? extends MetricsLine>, String> TYPES = Map.of(Start.class, START, Rounds.class, ROUND,
             NonFinite.class, NON_FINITE, Eval.class, EVAL, Checkpointed.class, CHECKPOINT, Retry.class, RETRY,
-            Stopped.class, STOP);
+            Stopped.class, STOP, Priors.class, PRIORS);
 
     default String type() {
         return TYPES.get(getClass());
@@ -70,6 +71,8 @@ public sealed interface MetricsLine {
                             node.path(BEST_MEASURE).asText(null), number(node, node.has(BEST_VALUE) ? BEST_VALUE
                             : BEST_ACCURACY), node.path(BEST_EXAMPLES).asLong()) : null,
                     node.path(WITHOUT_IMPROVEMENT).asInt());
+            case PRIORS -> new Priors(round, node.path(MODEL).asText(), node.path(IMAGES).asLong(),
+                    longs(node.path(SPARSE_PRIORS)));
             default -> null;
         };
     }
@@ -102,6 +105,12 @@ public sealed interface MetricsLine {
 
     private static List<Integer> ints(JsonNode array) {
         return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asInt).toList();
+    }
+
+    private static Map<String, Long> longs(JsonNode object) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+        return out;
     }
 
     /** The fields of {@code node} other than type, round and {@code known}, as plain Java values. */
@@ -281,6 +290,19 @@ public sealed interface MetricsLine {
                     BEST_MEASURE, best == null ? null : best.measure(), BEST_VALUE,
                     best == null ? null : best.value(), BEST_EXAMPLES,
                     best == null ? null : best.examples(), WITHOUT_IMPROVEMENT, evaluationsWithoutImprovement);
+        }
+    }
+
+    /**
+     * Entity priors fitted to a {@code model} ({@code last} or {@code best}) from {@code images} capsules of train
+     * images; {@code sparse_priors} names the entities whose prior rests on fewer than 2 images, with their count
+     * (one image: its posterior; none: N(0, I)), as the bundle's provenance does.
+     */
+    record Priors(long round, String model, long images, Map<String, Long> sparsePriors) implements MetricsLine {
+
+        @Override
+        public Map<String, Object> fields() {
+            return ordered(MODEL, model, IMAGES, images, SPARSE_PRIORS, sparsePriors);
         }
     }
 }

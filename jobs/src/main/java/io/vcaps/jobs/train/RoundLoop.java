@@ -157,22 +157,22 @@ final class RoundLoop {
                 describe(shards, "vcaps train: round " + (rounds + 1) + " of " + totalRounds);
                 Attempts attempts = roundWithRetries(shards, health);
                 Round result = attempts.round();
-                rounds++;
                 roundSeconds += result.seconds();
                 roundsRun++;
+                if (!result.isUsable()) {
+                    if (result.nonFiniteWorkers().isEmpty()) {
+                        throw new JobFailure("round " + (rounds + 1) + ": no worker had training examples");
+                    }
+                    notAveragedIn(result, attempts.health(), epoch());
+                    rebroadcast();
+                    continue;
+                }
+                rounds++;
                 elapsed = elapsed();
                 double epoch = epoch();
-                if (result.isUsable()) {
-                    averagedIn(result, attempts.health(), epoch, elapsed);
-                    progress.round(rounds, epoch, result, roundSeconds / roundsRun, elapsed);
-                } else if (!result.nonFiniteWorkers().isEmpty()) {
-                    notAveragedIn(result, attempts.health(), epoch);
-                } else {
-                    throw new JobFailure("round " + rounds + ": no worker had training examples");
-                }
-                Broadcast<TrainingState> previous = current;
-                current = averaging.broadcast(state);
-                previous.destroy();
+                averagedIn(result, attempts.health(), epoch, elapsed);
+                progress.round(rounds, epoch, result, roundSeconds / roundsRun, elapsed);
+                rebroadcast();
 
                 boolean last = rounds >= totalRounds || (budget > 0 && elapsed >= budget);
                 boolean goal = false;
@@ -196,7 +196,7 @@ final class RoundLoop {
                 evaluateOnSample(shards, sample, progress);
             }
             // Fitted first: the final evaluation decides presence by the thresholds the bundle will carry.
-            PriorFit.Fitted priors = fitPriors(shards, current, "the entity priors");
+            PriorFit.Fitted priors = fitPriors(shards, current, "the entity priors", Provenance.Selection.LAST);
             JavaRDD<Example> heldOut = settings.evalExamples() == 0 ? sample : data.heldOut(0).repartition(workers);
             describe(shards, "vcaps train: final held-out evaluation after round " + rounds);
             HeldOutEvaluation.Result result = HeldOutEvaluation.run(heldOut, current, training, data.multiLabel(),
@@ -214,7 +214,7 @@ final class RoundLoop {
                 Broadcast<TrainingState> b = averaging.broadcast(best.state());
                 try {
                     bestPriors = fitPriors(shards, b, "the entity priors of the best model (round "
-                            + best.best().round() + ")");
+                            + best.best().round() + ")", Provenance.Selection.BEST);
                 } finally {
                     b.destroy();
                 }
@@ -269,9 +269,11 @@ final class RoundLoop {
 
     /**
      * Entity priors of {@code model} and, on multi-label data, its presence thresholds, fitted on the executors to a
-     * sample of the train split; null when off.
+     * sample of the train split; null when off. A {@code priors} line names the entities whose prior rests on fewer
+     * than 2 images, as the console does.
      */
-    private PriorFit.Fitted fitPriors(JavaRDD<Example> train, Broadcast<TrainingState> model, String what) {
+    private PriorFit.Fitted fitPriors(JavaRDD<Example> train, Broadcast<TrainingState> model, String what,
+            String which) throws IOException {
         if (settings.priorImages() == 0) {
             return null;
         }
@@ -285,13 +287,15 @@ final class RoundLoop {
         for (int k = 0; k < priors.entities(); k++) {
             images += priors.count(k);
         }
-        console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s", what,
-                images, (System.nanoTime() - start) / 1e9));
+        console.println(String.format(Locale.ROOT, "fitted %s to %d capsules of train images in %.1f s, and the"
+                + " priors of %d pairs of entities that at least %d of them show together", what, images,
+                (System.nanoTime() - start) / 1e9, priors.sets().size(), EntityPriors.minimumSetImages(priors.dim())));
         Map<String, Long> sparse = priors.sparse(master.entityNames());
+        metrics.write(new MetricsLine.Priors(rounds, which, images, sparse));
         if (!sparse.isEmpty()) {
             console.println("note: " + what + " of " + sparse + " (entity: images) rest on fewer than 2 images: one"
-                    + " image's posterior, or N(0, I) for none; the bundle's provenance names them (sparse_priors),"
-                    + " and generate refuses an entity with none unless --standard-prior");
+                    + " image's posterior, or N(0, I) for none; the bundle's provenance and metrics.jsonl name them"
+                    + " (sparse_priors), and generate refuses an entity with none unless --standard-prior");
         }
         if (fitted.thresholds() != null) {
             console.println("presence thresholds tau_k (nats) fitted on the same images: "
@@ -351,6 +355,13 @@ final class RoundLoop {
         }
     }
 
+    /** Sends the current state to the executors for the next round and drops the previous broadcast. */
+    private void rebroadcast() {
+        Broadcast<TrainingState> previous = current;
+        current = averaging.broadcast(state);
+        previous.destroy();
+    }
+
     /** Names the Spark jobs that follow in the Spark UI (null: no name), so that each round can be found there. */
     private static void describe(JavaRDD<Example> rdd, String what) {
         rdd.context().setJobDescription(what);
@@ -383,12 +394,20 @@ final class RoundLoop {
         start.put("threads_per_worker", threads);
         start.put("resumed", resumed);
         start.put("model", "last");
+        Map<String, Long> other = data.otherSplits();
+        start.put(MetricsLine.OTHER_SPLITS, other);
         metrics.write(new MetricsLine.Start(rounds, data.id(), start));
         console.println(String.format(Locale.ROOT,
                 "vcaps train: %d workers (shards %s, %s threads each) x %d steps x %d images a round; %d rounds ="
                         + " %.2f epochs of %d images; %s", workers, sizes, threads == 0 ? "default" : threads,
                 frequency, config.batchSize(), totalRounds,
                 totalRounds * (double) perRound / trainExamples, trainExamples, run.root()));
+        if (!other.isEmpty()) {
+            console.println("note: " + other.values().stream().mapToLong(Long::longValue).sum() + " rows of "
+                    + data.path() + " are in splits other than train and test " + other + " (split: rows): neither"
+                    + " trained on nor evaluated; metrics.jsonl's start line names them (" + MetricsLine.OTHER_SPLITS
+                    + ")");
+        }
     }
 
     /**
@@ -404,21 +423,25 @@ final class RoundLoop {
     /**
      * The non-finite policy: a round in which any worker's loss or parameters became NaN or infinite is not averaged
      * in. The last good state stays, every learning rate is multiplied by {@code non-finite.learning-rate-factor},
-     * a {@code non_finite} line says so, and the run fails at the {@code non-finite.max-rounds}-th such round.
+     * a {@code non_finite} line says so, and the same round runs again: its minibatches are a function of (seed,
+     * round, worker), so the retry trains on exactly the examples the failed attempt had, at the lower rate, and no
+     * minibatch is left out. The run fails at the {@code non-finite.max-rounds}-th such round.
      */
     private void notAveragedIn(Round result, MetricsLine.SparkHealth health, double epoch) throws IOException {
+        long round = rounds + 1;
         nonFinite++;
         scale *= settings.nonFiniteLearningRateFactor();
         state = state.withLearningRateScale(scale);
-        metrics.write(new MetricsLine.NonFinite(rounds, stats(result, health, epoch), result.nonFiniteWorkers(),
+        metrics.write(new MetricsLine.NonFinite(round, stats(result, health, epoch), result.nonFiniteWorkers(),
                 nonFinite,
-                "not averaged in; kept the state of round " + (rounds - 1) + "; learning rates scaled to " + scale
-                        + " of the configured ones"));
-        console.println("round " + rounds + ": a loss or parameter became NaN or infinite on worker(s) "
+                "not averaged in; kept the state of round " + rounds + "; learning rates scaled to " + scale
+                        + " of the configured ones; the round runs again on the same minibatches"));
+        console.println("round " + round + ": a loss or parameter became NaN or infinite on worker(s) "
                 + result.nonFiniteWorkers() + "; round not averaged in, learning rates now x" + scale
-                + " (" + nonFinite + " of " + settings.maxNonFiniteRounds() + " such rounds allowed)");
+                + " (" + nonFinite + " of " + settings.maxNonFiniteRounds() + " such rounds allowed); running it"
+                + " again on the same minibatches");
         if (nonFinite >= settings.maxNonFiniteRounds()) {
-            throw new JobFailure("training diverged: round " + rounds + " was the " + nonFinite
+            throw new JobFailure("training diverged: round " + round + " was the " + nonFinite
                     + (nonFinite == 1 ? "st" : nonFinite == 2 ? "nd" : nonFinite == 3 ? "rd" : "th")
                     + " round with a NaN or infinite loss or parameter (vcaps.training.non-finite.max-rounds"
                     + " = " + settings.maxNonFiniteRounds() + "); lower the learning rates in the"

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.File;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code vcaps train}: parameter averaging of E, G and D across Spark executors (see {@link TrainingRun}). */
@@ -50,6 +51,10 @@ public final class TrainJob implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in RUN_DIR")
     boolean resume;
 
+    @Option(names = "--entity-names", split = ",", paramLabel = "A,B,...", description = {"the dataset's entity names"
+            + " in label order, for a dataset without _vcaps.json (default: refuse such a dataset)"})
+    List<String> entityNames;
+
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master when run without spark-submit (the launcher takes --master itself)")
     String master;
@@ -62,7 +67,7 @@ public final class TrainJob implements Callable<Integer> {
         Sessions.refuseSpeculation("vcaps train");
         SparkSession spark = Sessions.getOrCreate("vcaps train");
         new TrainingRun(spark, new TrainingRun.Request(data, output, conf, workers, averagingFrequency, epochs,
-                minutes, checkpointEvery, resume), System.out).run();
+                minutes, checkpointEvery, resume, entityNames), System.out).run();
         return 0;
     }
 }

@@ -47,10 +47,20 @@ public final class TrainingData {
         this.id = id;
     }
 
-    /** Opens and checks the dataset at {@code path} (any Hadoop URI) for training. */
+    /** Opens and checks the dataset at {@code path} (any Hadoop URI) for training; it must have metadata. */
     public static TrainingData open(SparkSession spark, String path) {
+        return open(spark, path, null);
+    }
+
+    /**
+     * Opens and checks the dataset at {@code path} (any Hadoop URI) for training.
+     *
+     * @param names the dataset's entity names in label order where it has no {@code _vcaps.json}; null: it must have
+     *              one
+     */
+    public static TrainingData open(SparkSession spark, String path, List<String> names) {
         ImageDataset dataset = ImageDataset.open(spark, path);
-        ImageDataset.Summary summary = dataset.summary();
+        ImageDataset.Summary summary = dataset.summary(names);
         Map<String, Long> counts = summary.counts();
         for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
             if (counts.getOrDefault(split, 0L) == 0) {
@@ -88,7 +98,7 @@ public final class TrainingData {
         requireBundleNames(entities, id);
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Row r : rows.groupBy(DatasetSchema.SPLIT).count().collectAsList()) {
-            counts.put(r.getString(0), r.getLong(1));
+            counts.put(r.isNullAt(0) ? ImageDataset.NULL_SPLIT : r.getString(0), r.getLong(1));
         }
         for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
             if (counts.getOrDefault(split, 0L) == 0) {
@@ -158,6 +168,16 @@ public final class TrainingData {
 
     public long count(String split) {
         return counts.getOrDefault(split, 0L);
+    }
+
+    /**
+     * Rows of every split other than train and test (a null split as {@link ImageDataset#NULL_SPLIT}): neither
+     * trained on nor evaluated.
+     */
+    public Map<String, Long> otherSplits() {
+        Map<String, Long> other = new LinkedHashMap<>(counts);
+        other.keySet().removeAll(List.of(DatasetSchema.TRAIN, DatasetSchema.TEST));
+        return other;
     }
 
     /** Rows per split. */

@@ -35,9 +35,19 @@ import java.util.UUID;
  */
 public final class TrainingRun {
 
-    /** What to train: the command line of {@code vcaps train}; null values fall back to the configuration. */
+    /**
+     * What to train: the command line of {@code vcaps train}; null values fall back to the configuration.
+     *
+     * @param entityNames the dataset's entity names in label order, for a dataset without {@code _vcaps.json}
+     */
     public record Request(String data, String output, File conf, Integer workers, Integer averagingFrequency,
-            Double epochs, Double minutes, Integer checkpointEvery, boolean resume) {
+            Double epochs, Double minutes, Integer checkpointEvery, boolean resume, List<String> entityNames) {
+
+        /** A request for a dataset with metadata. */
+        public Request(String data, String output, File conf, Integer workers, Integer averagingFrequency,
+                Double epochs, Double minutes, Integer checkpointEvery, boolean resume) {
+            this(data, output, conf, workers, averagingFrequency, epochs, minutes, checkpointEvery, resume, null);
+        }
     }
 
     /** What a finished run achieved. */
@@ -57,7 +67,7 @@ public final class TrainingRun {
     public Outcome run() throws IOException {
         SeparatePaths.check(spark.sparkContext().hadoopConfiguration(), request.output(),
                 List.of(SeparatePaths.input("--data", request.data())));
-        return run(TrainingData.open(spark, request.data()));
+        return run(TrainingData.open(spark, request.data(), request.entityNames()));
     }
 
     /** A run on {@code data}, however it was read (the request's data path is not read). */

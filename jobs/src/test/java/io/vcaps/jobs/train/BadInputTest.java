@@ -115,10 +115,10 @@ class BadInputTest {
     }
 
     @Test
-    void roundGoingNonFiniteIsNotAveragedAndTrainingGoesOn() throws Exception {
+    void roundGoingNonFiniteIsNotAveragedAndRunsAgainOnTheSameMinibatches() throws Exception {
         String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 40, 10);
         // A huge learning rate: the first step's update makes the second step's loss infinite. The round is
-        // dropped, the rates are scaled by 1e-33 (back to 1e-3) and the next round trains.
+        // dropped, the rates are scaled by 1e-33 (back to 1e-3) and the same round trains again.
         String conf = TrainFixtures.conf(dir, TrainFixtures.TINY + """
                 vcaps.optimizer.encoder-generator.learning-rate = 1e30
                 vcaps.training.non-finite { max-rounds = 3, learning-rate-factor = 1e-33 }
@@ -130,11 +130,16 @@ class BadInputTest {
         List<JsonNode> bad = TrainFixtures.metrics(output, "non_finite");
         assertEquals(1, bad.size());
         assertEquals(1, bad.get(0).get("round").asInt());
+        assertTrue(bad.get(0).get("action").asText().contains("runs again on the same minibatches"), bad.toString());
+        // Both rounds of the 2 epochs are trained, round 1 at the lower rate: none of its minibatches is left out.
         List<JsonNode> good = TrainFixtures.metrics(output, "round");
-        assertEquals(1, good.size());
-        assertEquals(2, good.get(0).get("round").asInt());
-        assertEquals(1e-33, good.get(0).get("learning_rate_scale").asDouble(), 1e-45);
-        assertTrue(good.get(0).get("margin").isNumber());
-        assertTrue(Files.exists(output.resolve("model.zip")));
+        assertEquals(2, good.size(), good.toString());
+        for (int r = 0; r < 2; r++) {
+            assertEquals(r + 1, good.get(r).get("round").asInt());
+            assertEquals(1e-33, good.get(r).get("learning_rate_scale").asDouble(), 1e-45);
+            assertEquals(40, good.get(r).get("examples").asLong(), "a round of 2 steps of 20 images");
+            assertTrue(good.get(r).get("margin").isNumber());
+        }
+        assertEquals(2, TrainFixtures.bundle(output.resolve("model.zip")).provenance().rounds());
     }
 }

@@ -153,8 +153,8 @@ class MultiLabelSelectionTest {
 
         Path report = dir.resolve("report");
         TrainFixtures.Run reported = TrainFixtures.vcaps("report", "--run", run.toString(), "--classified",
-                classified.toString(), "--output", report.toString(), "--quality-images", "0", "--examples", "2",
-                "--per-entity", "1");
+                classified.toString(), "--output", report.toString(), "--quality-images", "40", "--examples", "2",
+                "--per-entity", "3");
         assertEquals(0, reported.exit(), reported.err());
         org.jsoup.nodes.Document html = org.jsoup.Jsoup.parse(report.resolve("index.html").toFile());
         assertEquals(measures.get(MultiLabelMeasures.MEAN_BALANCED_ACCURACY).asDouble(),
@@ -163,5 +163,55 @@ class MultiLabelSelectionTest {
         for (String shown : List.of("exact_set_accuracy", "top_k (k = 2)", "AUROC of -KL", "odd")) {
             assertTrue(text.contains(shown), shown);
         }
+        reportShowsTheMultiLabelSections(html, report, measures, names);
+    }
+
+    /**
+     * The multi-label report: every measure of eval.json with its value, per attribute too; a row of samples per
+     * attribute and per pair; a traversal per attribute; the synthesis measures per set.
+     */
+    private static void reportShowsTheMultiLabelSections(org.jsoup.nodes.Document html, Path report,
+            JsonNode measures, List<String> names) throws Exception {
+        org.jsoup.nodes.Element summary = html.getElementById("summary");
+        for (String name : MultiLabelMeasures.NAMES) {
+            String shown = String.format(java.util.Locale.ROOT, "%.4f", measures.get(name).asDouble());
+            assertTrue(summary.select("td").stream().anyMatch(td -> td.text().equals(shown)), name + " " + shown);
+        }
+        JsonNode odd = measures.get("per_attribute").get(11);
+        org.jsoup.nodes.Element oddRow = summary.select("tr").stream()
+                .filter(tr -> tr.selectFirst("td") != null && tr.selectFirst("td").text().equals("odd")).findFirst()
+                .orElseThrow();
+        assertEquals(List.of("odd", odd.get("support").asText(), odd.get("predicted").asText(),
+                String.format(java.util.Locale.ROOT, "%.4f", odd.get("f1").asDouble())),
+                List.of(oddRow.child(0).text(), oddRow.child(1).text(), oddRow.child(2).text(),
+                        oddRow.child(7).text()));
+
+        // 80 images give no pair the 2D = 16 images of its own priors: the pairs are consecutive attributes.
+        org.jsoup.nodes.Element combinations = html.getElementById("combinations");
+        List<String> rows = combinations.select("table.strips tr").stream().map(tr -> tr.child(0).text()).toList();
+        List<String> expected = new java.util.ArrayList<>(names);
+        for (String pair : List.of("0|1", "2|3", "4|5", "6|7")) {
+            expected.add(pair + " (each attribute's prior)");
+        }
+        assertEquals(expected, rows);
+        for (org.jsoup.nodes.Element img : combinations.select("img")) {
+            java.awt.image.BufferedImage strip = javax.imageio.ImageIO.read(report.resolve(img.attr("src")).toFile());
+            assertEquals(3 * (28 * 2 + 2) + 2, strip.getWidth(), img.attr("src") + ": three samples a row");
+        }
+        assertEquals(names.size() + 4, combinations.select("img").size());
+        assertEquals(names.size(), html.getElementById("traversals").select("img").size(), "one per attribute");
+
+        org.jsoup.nodes.Element quality = html.getElementById("quality");
+        assertTrue(quality.text().contains("independent multi-label CNN"), quality.text());
+        List<org.jsoup.nodes.Element> sets = quality.select("tbody tr").stream()
+                .filter(tr -> tr.childrenSize() == 8).toList();
+        assertEquals(expected.stream().map(r -> r.replace(" (each attribute's prior)", "").replace("|", " + "))
+                .toList(), sets.stream().map(tr -> tr.child(0).text()).toList());
+        for (org.jsoup.nodes.Element set : sets) {
+            double requested = Double.parseDouble(set.child(1).text());
+            double absent = Double.parseDouble(set.child(4).text());
+            assertTrue(requested >= 0 && requested <= 1 && absent >= 0 && absent <= 1, set.text());
+        }
+        assertTrue(quality.text().contains("Fréchet distance of the samples"), quality.text());
     }
 }

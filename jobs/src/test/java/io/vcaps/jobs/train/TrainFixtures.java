@@ -17,10 +17,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
@@ -125,6 +128,20 @@ public final class TrainFixtures {
             }
         }
         return out;
+    }
+
+    /**
+     * A fresh {@link #TINY} model of ten digit entities on 28x28x1 images, changed by {@code edit}, written as a
+     * bundle to {@code file}.
+     */
+    public static java.nio.file.Path tinyBundle(java.nio.file.Path file, Consumer<VcnModel> edit) throws IOException {
+        VcnModel model = VcnModel.create(config(TINY), new ImageShape(28, 28, 1),
+                IntStream.range(0, 10).mapToObj(Integer::toString).toList(), DataType.FLOAT);
+        edit.accept(model);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ModelBundle.write(model, out);
+        }
+        return file;
     }
 
     /** The bundle at {@code file}, optimiser state included. */
