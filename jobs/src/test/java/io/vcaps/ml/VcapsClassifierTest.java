@@ -77,7 +77,8 @@ class VcapsClassifierTest {
         System.out.printf("fit: held-out accuracy %.4f (eval.json %.4f) on %d images%n", accuracy,
                 eval.get("accuracy").asDouble(), rows);
         assertEquals(TrainedFixture.TEST, rows);
-        assertTrue(accuracy >= 0.3, "held-out accuracy " + accuracy + " (chance: 0.1)");
+        // 0.373 on this fixture (three epochs of 960 images on two workers); a constant model gets 0.1.
+        assertTrue(accuracy >= 0.33, "held-out accuracy " + accuracy + " (chance: 0.1)");
         assertEquals(eval.get("accuracy").asDouble(), accuracy, 0.01, "the training's own evaluation");
 
         IllegalArgumentException noLabels = assertThrows(IllegalArgumentException.class,
@@ -109,7 +110,8 @@ class VcapsClassifierTest {
         double[] metrics = tuned.avgMetrics();
         System.out.printf("cross-validation: accuracy %.4f at 0.25 epochs, %.4f at 5%n", metrics[0], metrics[1]);
         assertEquals(2, metrics.length);
-        assertTrue(metrics[1] > metrics[0] && metrics[1] >= 0.2, "fold accuracies " + Arrays.toString(metrics)
+        // 0.103 and 0.237 on this fixture: each fold trains on half of 960 images.
+        assertTrue(metrics[1] > metrics[0] + 0.08 && metrics[1] >= 0.21, "fold accuracies " + Arrays.toString(metrics)
                 + " (chance: 0.1): twenty times the training should win");
         PipelineModel bestPipeline = (PipelineModel) tuned.bestModel();
         VcapsModel best = (VcapsModel) bestPipeline.stages()[0];

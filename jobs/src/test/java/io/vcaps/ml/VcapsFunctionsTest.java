@@ -56,7 +56,7 @@ class VcapsFunctionsTest {
         assertNull(fromFiles.get("3/corrupt.png").getAs("predicted"));
         assertTrue(fromFiles.get("3/corrupt.png").<String>getAs("reason").contains("cannot be decoded"));
 
-        spark.read().parquet(fixture.dataset.toString()).where("split = 'test'").limit(50)
+        spark.read().parquet(fixture.dataset.toString()).where("split = 'test'").orderBy("id").limit(50)
                 .createOrReplaceTempView("digits");
         List<Row> pixels = spark.sql("SELECT label, vcaps_classify(struct(pixels, height, width, channels)).predicted"
                 + " AS predicted, vcaps_classify(struct(label)).reason AS reason FROM digits").collectAsList();
@@ -66,7 +66,8 @@ class VcapsFunctionsTest {
             right += r.getInt(0) == r.getInt(1) ? 1 : 0;
             assertTrue(r.getString(2).startsWith("bad_input: "), r.getString(2));
         }
-        assertTrue(right >= 15, right + " of 50 right");
+        // The fixture's model gets 23 of these 50 right (0.47 of the whole test split); chance is 5.
+        assertTrue(right >= 19, right + " of 50 right");
     }
 
     /** Same prediction and, up to the float rounding of another batch size, the same KL. */

@@ -79,8 +79,8 @@ class VcapsModelTest {
             assertNull(t.getAs("reason"), e.getKey());
             right += t.<Integer>getAs("predicted") == t.<Integer>getAs("label") ? 1 : 0;
         }
-        assertTrue(right > 3 * TrainedFixture.TEST / 10, "above chance (10 %): " + right + " of "
-                + TrainedFixture.TEST);
+        // The fixture's model gets 142 of the 300 right (ClassifyJobTest prints it); chance is 30.
+        assertTrue(right >= 120, "held-out: " + right + " of " + TrainedFixture.TEST + " right");
     }
 
     @Test

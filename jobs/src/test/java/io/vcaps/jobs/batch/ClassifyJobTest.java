@@ -110,6 +110,92 @@ class ClassifyJobTest {
         BufferedImage confusion = ImageIO.read(out.resolve(ClassificationSchema.CONFUSION_FILE).toFile());
         assertNotNull(confusion, "a readable PNG");
         assertTrue(confusion.getWidth() >= 480 && confusion.getHeight() >= 480);
+        // The picture is the chart of the counts in _eval.json (the chart's cells are checked below).
+        long[][] matrix = new long[10][10];
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                matrix[t][p] = counts.get(t).get(p).asLong();
+            }
+        }
+        String title = String.format(java.util.Locale.ROOT,
+                "Confusion matrix: accuracy %.2f%% of %d images (bundle %s)", 100 * accuracy, TrainedFixture.TEST,
+                eval.get("bundle_id").asText());
+        assertSamePixels(ImageIO.read(new java.io.ByteArrayInputStream(ConfusionChart.png(matrix,
+                fixture.model.entityNames(), title))), confusion);
+    }
+
+    /**
+     * Each cell of the confusion chart is shaded by its share of its row: white where the count is 0, and darker
+     * the larger the share. The matrix has every diagonal cell filled, so the shaded cells span the whole grid.
+     */
+    @Test
+    void theConfusionChartShadesEachCellByItsShareOfItsRow() throws Exception {
+        long[][] counts = {{10, 0, 0, 0}, {1, 3, 0, 0}, {0, 2, 6, 2}, {5, 0, 1, 4}};
+        BufferedImage chart = ImageIO.read(new java.io.ByteArrayInputStream(ConfusionChart.png(counts,
+                List.of("a", "b", "c", "d"), "test")));
+        // Shaded pixels are coloured (the text, axes and background are grey levels); the colour scale beside the
+        // grid is separated from it by white columns.
+        int left = -1;
+        int right = -1;
+        int top = Integer.MAX_VALUE;
+        int bottom = -1;
+        for (int x = 0; x < chart.getWidth() && (right < 0 || right == x - 1); x++) {
+            for (int y = 0; y < chart.getHeight(); y++) {
+                if (coloured(chart.getRGB(x, y))) {
+                    left = left < 0 ? x : left;
+                    right = x;
+                    top = Math.min(top, y);
+                    bottom = Math.max(bottom, y);
+                }
+            }
+        }
+        assertTrue(left >= 0, "no shaded cell");
+        double cellW = (right - left + 1) / 4.0;
+        double cellH = (bottom - top + 1) / 4.0;
+        int[][] red = new int[4][4];
+        for (int t = 0; t < 4; t++) {
+            for (int p = 0; p < 4; p++) {
+                // Near the cell's corner, clear of the share printed at its centre.
+                int rgb = chart.getRGB(left + (int) (p * cellW) + 4, top + (int) (t * cellH) + 4);
+                red[t][p] = rgb >> 16 & 0xff;
+                assertEquals(counts[t][p] == 0, (rgb & 0xffffff) == 0xffffff, "cell " + t + "," + p + " is "
+                        + Integer.toHexString(rgb) + " for a count of " + counts[t][p]);
+            }
+        }
+        for (int t = 0; t < 4; t++) {
+            for (int p = 0; p < 4; p++) {
+                for (int u = 0; u < 4; u++) {
+                    for (int q = 0; q < 4; q++) {
+                        if (share(counts, t, p) > share(counts, u, q) + 0.05) {
+                            assertTrue(red[t][p] < red[u][q], "cell " + t + "," + p + " (share "
+                                    + share(counts, t, p) + ") is no darker than cell " + u + "," + q + " (share "
+                                    + share(counts, u, q) + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static double share(long[][] counts, int t, int p) {
+        return counts[t][p] / (double) Arrays.stream(counts[t]).sum();
+    }
+
+    private static boolean coloured(int rgb) {
+        int r = rgb >> 16 & 0xff;
+        int g = rgb >> 8 & 0xff;
+        int b = rgb & 0xff;
+        return r != g || g != b;
+    }
+
+    private static void assertSamePixels(BufferedImage expected, BufferedImage actual) {
+        assertEquals(expected.getWidth(), actual.getWidth());
+        assertEquals(expected.getHeight(), actual.getHeight());
+        for (int y = 0; y < expected.getHeight(); y++) {
+            for (int x = 0; x < expected.getWidth(); x++) {
+                assertEquals(expected.getRGB(x, y), actual.getRGB(x, y), "pixel " + x + "," + y);
+            }
+        }
     }
 
     @Test

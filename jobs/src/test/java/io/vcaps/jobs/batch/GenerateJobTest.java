@@ -103,12 +103,12 @@ class GenerateJobTest {
         assertEquals(28, image.getWidth());
         assertEquals(a.get(0).<byte[]>getAs("pixels")[14 * 28 + 14] & 0xff, image.getRaster().getSample(14, 14, 0));
 
-        for (String sub : List.of(SynthesisSchema.SHEETS_DIR, SynthesisSchema.TRAVERSALS_DIR)) {
-            for (String stem : List.of("2-2", "7-7")) {
-                BufferedImage picture = ImageIO.read(one.resolve(sub).resolve(stem + ".png").toFile());
-                assertNotNull(picture, sub + "/" + stem);
-                assertTrue(picture.getWidth() > 200, sub + " width " + picture.getWidth());
-            }
+        for (int e = 0; e < 2; e++) {
+            String stem = e == 0 ? "2-2" : "7-7";
+            List<Row> entity = a.subList(300 * e, 300 * e + 300);
+            assertSheetHoldsTheFirstImages(one.resolve(SynthesisSchema.SHEETS_DIR).resolve(stem + ".png"), entity);
+            assertTraversalRowsVary(one.resolve(SynthesisSchema.TRAVERSALS_DIR).resolve(stem + ".png"),
+                    e == 0 ? 2 : 7);
         }
         assertTrue(Files.notExists(three.resolve(SynthesisSchema.SHEETS_DIR)));
     }
@@ -131,7 +131,13 @@ class GenerateJobTest {
         System.out.printf("generated images classified as their entity: %.3f of %d (chance 0.1); per entity%s%n",
                 rate, eval.get("rows").asLong(), perEntity);
         assertEquals(400, eval.get("rows").asLong());
-        assertTrue(rate > 0.2, "generated images come back as their entity at " + rate + ", chance is 0.1");
+        // The README's 99.7 % is a fully trained model judged by an independent CNN. The fixture is two epochs on
+        // 960 images and judges its own samples: 0.61 of them, six entities at 0.9 or more and three near 0. A
+        // generator that ignored the requested entity would give 0.1 for every entity.
+        assertTrue(rate >= 0.55, "generated images come back as their entity at " + rate + ", chance is 0.1");
+        long recognisable = java.util.stream.StreamSupport.stream(eval.get("per_entity").spliterator(), false)
+                .filter(e -> e.get("recall").asDouble() >= 0.8).count();
+        assertTrue(recognisable >= 5, recognisable + " entities come back at 0.8 or more:" + perEntity);
     }
 
     /**
@@ -187,6 +193,74 @@ class GenerateJobTest {
         try (Stream<Path> files = Files.list(temp)) {
             return files.filter(p -> p.getFileName().toString().startsWith("vcaps-bench-generate")).sorted().toList();
         }
+    }
+
+    /** A contact sheet of 100 cells, 10 a row, each cell the image of that index from the table, scaled up. */
+    private static void assertSheetHoldsTheFirstImages(Path file, List<Row> entity) throws Exception {
+        int[][] cells = cells(file, 10, 10);
+        for (int n = 0; n < 100; n++) {
+            Row row = entity.get(n);
+            assertEquals(n, row.getLong(4));
+            byte[] pixels = row.getAs("pixels");
+            for (int i = 0; i < 784; i++) {
+                assertEquals(pixels[i] & 0xff, cells[n][i], file.getFileName() + " cell " + n + " pixel " + i);
+            }
+        }
+    }
+
+    /**
+     * A traversal has a row per latent dimension, 11 steps each. The end of a row differs from its start, and the
+     * fixture's model recognises the grid's images as the entity traversed: a grid of another entity's images, of
+     * one image repeated, or of noise fails.
+     */
+    private static void assertTraversalRowsVary(Path file, int entityIndex) throws Exception {
+        int dims = fixture.model.latentDim();
+        int[][] cells = cells(file, 11, dims);
+        float[] images = new float[cells.length * 784];
+        for (int d = 0; d < dims; d++) {
+            double change = 0;
+            for (int i = 0; i < 784; i++) {
+                change += Math.abs(cells[d * 11][i] - cells[d * 11 + 10][i]);
+            }
+            // 15 to 34 levels on the fixture.
+            assertTrue(change / 784 > 7, file.getFileName() + " row " + d + " hardly varies: " + change / 784
+                    + " levels on average from its first image to its last");
+        }
+        for (int c = 0; c < cells.length; c++) {
+            for (int i = 0; i < 784; i++) {
+                images[c * 784 + i] = cells[c][i] / 255f;
+            }
+        }
+        int[] predicted = fixture.model.classify(org.nd4j.linalg.factory.Nd4j.create(images,
+                new long[] {cells.length, 784}, org.nd4j.linalg.api.buffer.DataType.FLOAT)).predicted();
+        long recognised = Arrays.stream(predicted).filter(p -> p == entityIndex).count();
+        // All 88 on the fixture.
+        assertTrue(recognised >= 0.9 * cells.length, file.getFileName() + ": " + recognised + " of " + cells.length
+                + " images recognised as entity " + entityIndex);
+    }
+
+    /**
+     * The 28x28 grey cells of a grid {@code columns} by {@code rows}, in reading order, each read at the top-left of
+     * its scale-by-scale block. The scale and the gap between cells follow from the picture's size.
+     */
+    private static int[][] cells(Path file, int columns, int rows) throws Exception {
+        BufferedImage picture = ImageIO.read(file.toFile());
+        assertNotNull(picture, file.toString());
+        int scale = MassSynthesis.scale(fixture.model.shape());
+        int gap = (picture.getWidth() - columns * 28 * scale) / (columns + 1);
+        assertEquals(columns * (28 * scale + gap) + gap, picture.getWidth(), file + " width");
+        assertEquals(rows * (28 * scale + gap) + gap, picture.getHeight(), file + " height");
+        int[][] cells = new int[columns * rows][784];
+        for (int n = 0; n < cells.length; n++) {
+            int top = gap + (n / columns) * (28 * scale + gap);
+            int left = gap + (n % columns) * (28 * scale + gap);
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    cells[n][y * 28 + x] = picture.getRaster().getSample(left + x * scale, top + y * scale, 0);
+                }
+            }
+        }
+        return cells;
     }
 
     private static List<Path> pngs(Path root) throws Exception {

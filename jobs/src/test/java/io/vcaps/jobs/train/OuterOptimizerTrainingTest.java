@@ -1,6 +1,7 @@
 package io.vcaps.jobs.train;
 
 import io.vcaps.jobs.TestSpark;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,20 +31,31 @@ class OuterOptimizerTrainingTest {
             }
             """;
 
+    /**
+     * One dataset and one uninterrupted outer-optimizer run for both tests (each a full training run on two
+     * workers): 4 rounds of one step per worker, a checkpoint after round 2 and after the last.
+     */
     @TempDir
-    Path dir;
+    static Path dir;
+    private static String data;
+    private static File outer;
+    private static String[] common;
+    private static Path whole;
+
+    @BeforeAll
+    static void trainTheUninterruptedRun() throws Exception {
+        data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 80, 20);
+        outer = TrainFixtures.conf(dir, TrainFixtures.TINY + OUTER);
+        common = new String[] {"train", "--data", data, "--workers", "2", "--averaging-frequency", "1",
+            "--checkpoint-every", "2"};
+        whole = dir.resolve("whole");
+        assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--conf", outer.getPath(), "--output",
+                whole.toString(), "--epochs", "2")).exit());
+    }
 
     @Test
     void resumedWithTheOuterOptimizerEqualsUninterrupted() throws Exception {
-        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 160, 20);
-        File outer = TrainFixtures.conf(dir, TrainFixtures.TINY + OUTER);
         File plain = TrainFixtures.conf(dir, TrainFixtures.TINY);
-        String[] common = {"train", "--data", data, "--workers", "2", "--averaging-frequency", "2",
-                "--checkpoint-every", "2"};
-
-        Path whole = dir.resolve("whole");
-        assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--conf", outer.getPath(), "--output",
-                whole.toString(), "--epochs", "2")).exit());
         Path averaged = dir.resolve("averaged");
         assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--conf", plain.getPath(), "--output",
                 averaged.toString(), "--epochs", "2")).exit());
@@ -73,24 +85,19 @@ class OuterOptimizerTrainingTest {
 
     @Test
     void aRetriedRoundWithTheOuterOptimizerEqualsTheRunWithoutTheFault() throws Exception {
-        String data = TrainFixtures.digits(TestSpark.session(), dir.resolve("digits"), 80, 20);
-        File outer = TrainFixtures.conf(dir, TrainFixtures.TINY + OUTER);
-        String[] common = {"train", "--data", data, "--conf", outer.getPath(), "--workers", "2",
-                "--averaging-frequency", "1", "--epochs", "2"};
-        Path clean = dir.resolve("clean");
-        assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--output", clean.toString())).exit());
         Path fault = dir.resolve("fault");
         Files.writeString(fault, "fail the next task");
         System.setProperty(InjectedFaults.FAIL_ONCE, fault.toString());
         Path faulty = dir.resolve("faulty");
         try {
-            assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--output", faulty.toString())).exit());
+            assertEquals(0, TrainFixtures.vcaps(ResumeTest.concat(common, "--conf", outer.getPath(), "--output",
+                    faulty.toString(), "--epochs", "2")).exit());
         } finally {
             System.clearProperty(InjectedFaults.FAIL_ONCE);
         }
         assertFalse(Files.exists(fault), "the injected fault fired");
         assertEquals(1, TrainFixtures.metrics(faulty, "retry").size());
-        TrainFixtures.assertSameParameters(clean.resolve("model.zip"), faulty.resolve("model.zip"));
+        TrainFixtures.assertSameParameters(whole.resolve("model.zip"), faulty.resolve("model.zip"));
     }
 
     private static void delete(Path path) throws Exception {
