@@ -118,7 +118,9 @@ public final class TrainingRun {
         }
         OuterOptimizer outer = new OuterOptimizer(settings.averaging().outer(), outerState == null ? null
                 : TrainingState.of(outerState));
-        return train(settings, config, jsc, data, run, master, resumed, best, outer, workers, frequency);
+        RoundLoop.Engine engine = engine(settings, config, jsc, master, outer, workers, frequency);
+        RunRecorder record = new RunRecorder(settings, config, data, run, master, resumed, best, engine, console);
+        return new RoundLoop(settings, config, data, master, resumed, engine, record).run();
     }
 
     /** A checkpoint read whole: where it is, its progress, its model and the best model it names (or null). */
@@ -156,17 +158,15 @@ public final class TrainingRun {
         return Optional.empty();
     }
 
-    private Outcome train(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc, TrainingData data,
-            RunDirectory run, VcnModel master, Checkpoint resumed, VcnModel best, OuterOptimizer outer, int workers,
-            int frequency) throws IOException {
+    /** The engine of {@code workers} that trains {@code master}'s networks, with its threads per worker planned. */
+    private RoundLoop.Engine engine(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc,
+            VcnModel master, OuterOptimizer outer, int workers, int frequency) {
         int threads = WorkerThreads.plan(spark.sparkContext(), workers);
         VcnTraining training = new VcnTraining(config, master.shape(), master.entityNames(), master.dataType(),
                 UUID.randomUUID().toString(), threads);
         ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training,
                 settings.averaging().reducePartitions());
-        RoundLoop.Engine engine = new RoundLoop.Engine(averaging, outer, training, workers, frequency);
-        RunRecorder record = new RunRecorder(settings, config, data, run, master, resumed, best, engine, console);
-        return new RoundLoop(settings, config, data, master, resumed, engine, record).run();
+        return new RoundLoop.Engine(averaging, outer, training, workers, frequency);
     }
 
     private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where,
