@@ -30,8 +30,8 @@ import java.util.UUID;
 /**
  * One run of {@code vcaps train}: opens the dataset and RUN_DIR, starts from a fresh model or the newest
  * checkpoint (refusing a resume that would change the arithmetic), and hands the rounds to {@link RoundLoop}, which
- * trains E, G and D by {@link ParameterAveraging} and leaves model.zip (the last model), best.zip (the best by
- * held-out accuracy), eval.json, metrics.jsonl and checkpoints behind.
+ * trains E, G and D by {@link ParameterAveraging}; its {@link RunRecorder} leaves model.zip (the last model), best.zip
+ * (the best by held-out accuracy), eval.json, metrics.jsonl and checkpoints behind.
  */
 public final class TrainingRun {
 
@@ -102,8 +102,8 @@ public final class TrainingRun {
             if (request.resume()) {
                 console.println("no checkpoint in " + run.root() + ": starting a new run");
             }
-            workers = settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
-            frequency = settings.averagingFrequency();
+            workers = settings.schedule().workers() > 0 ? settings.schedule().workers() : jsc.defaultParallelism();
+            frequency = settings.schedule().averagingFrequency();
             try {
                 ModelShapes.check(config, data.shape());
             } catch (IllegalArgumentException e) {
@@ -116,9 +116,11 @@ public final class TrainingRun {
                         + data.shape() + " images of " + data.path() + ": " + e.getMessage(), e);
             }
         }
-        OuterOptimizer outer = new OuterOptimizer(settings.outer(), outerState == null ? null
+        OuterOptimizer outer = new OuterOptimizer(settings.averaging().outer(), outerState == null ? null
                 : TrainingState.of(outerState));
-        return train(settings, config, jsc, data, run, master, resumed, best, outer, workers, frequency);
+        RoundLoop.Engine engine = engine(settings, config, jsc, master, outer, workers, frequency);
+        RunRecorder record = new RunRecorder(settings, config, data, run, master, resumed, best, engine, console);
+        return new RoundLoop(settings, config, data, master, resumed, engine, record).run();
     }
 
     /** A checkpoint read whole: where it is, its progress, its model and the best model it names (or null). */
@@ -156,24 +158,24 @@ public final class TrainingRun {
         return Optional.empty();
     }
 
-    private Outcome train(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc, TrainingData data,
-            RunDirectory run, VcnModel master, Checkpoint resumed, VcnModel best, OuterOptimizer outer, int workers,
-            int frequency) throws IOException {
+    /** The engine of {@code workers} that trains {@code master}'s networks, with its threads per worker planned. */
+    private RoundLoop.Engine engine(TrainingSettings settings, VcnConfig config, JavaSparkContext jsc,
+            VcnModel master, OuterOptimizer outer, int workers, int frequency) {
         int threads = WorkerThreads.plan(spark.sparkContext(), workers);
         VcnTraining training = new VcnTraining(config, master.shape(), master.entityNames(), master.dataType(),
                 UUID.randomUUID().toString(), threads);
-        ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training, settings.reducePartitions());
-        return new RoundLoop(settings, config, data, run, master, resumed, best, averaging, outer, training, console,
-                workers, frequency).run(resumed != null);
+        ParameterAveraging<Example> averaging = new ParameterAveraging<>(jsc, training,
+                settings.averaging().reducePartitions());
+        return new RoundLoop.Engine(averaging, outer, training, workers, frequency);
     }
 
     private void checkResumable(Checkpoint c, VcnModel model, TrainingData data, Path where,
             TrainingSettings settings) {
         String outer = c.outer() == null ? TrainingSettings.describe(List.of(OuterStep.OFF, OuterStep.OFF,
                 OuterStep.OFF)) : c.outer();
-        if (!outer.equals(settings.outerDescription())) {
+        if (!outer.equals(settings.averaging().outerDescription())) {
             throw new JobFailure("checkpoint " + where + " was trained with the outer optimizer " + outer
-                    + ", the configuration now says " + settings.outerDescription()
+                    + ", the configuration now says " + settings.averaging().outerDescription()
                     + "; resuming would not continue the same run");
         }
         if (request.workers() != null && request.workers() != c.workers()) {
