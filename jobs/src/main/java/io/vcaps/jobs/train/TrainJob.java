@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a Variational Capsule Network on a vcaps etl dataset by parameter averaging of the"
                 + " encoder, generator and discriminator across Spark executors.",
-                "RUN_DIR gets model.zip (the last model), best.zip (the best by held-out accuracy), eval.json,"
-                        + " metrics.jsonl and checkpoints/."})
+                "RUN_DIR gets model.zip (the last model), best.zip (the best by held-out accuracy; on multi-label"
+                        + " data by mean balanced accuracy), eval.json, metrics.jsonl and checkpoints/."})
 public final class TrainJob implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "PATH",
