@@ -25,7 +25,11 @@ public record Provenance(String dataset, Map<String, Long> counts, long seed, Ma
         implements Serializable {
 
     public Provenance {
-        sparsePriors = sparsePriors == null ? Map.of() : Map.copyOf(sparsePriors);
+        // Sorted, not Map.copyOf: its iteration order changes with every JVM start, and bundle.json is written in it.
+        sparsePriors = sparsePriors == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(sparsePriors));
+        versions = versions == null ? null : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(versions));
+        counts = counts == null ? null : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(counts));
     }
 
     /**
