@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vcaps.core.vcn.EntityPriors;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
+import io.vcaps.dataset.DatasetMetadata;
 import io.vcaps.ml.Bundle;
 import io.vcaps.spark.CommittedOutput;
 import io.vcaps.spark.HadoopFiles;
@@ -125,9 +126,33 @@ public final class MassSynthesis {
             }
             HadoopFiles.write(output.fileSystem().getConf(), new Path(output.staging(), SynthesisSchema.PRIORS_FILE),
                     JSON.writeValueAsBytes(priors));
+            metadata(model, sets, request).write(output.fileSystem().getConf(), output.staging());
             output.commit();
             return new Result(total, sets.length, bundle.id(), notes);
         }
+    }
+
+    /**
+     * {@code _vcaps.json} of the generated table, which is a labelled dataset (label: the requested entity; labels:
+     * the requested set): the model's entities and shape, so that {@code vcaps classify --data} reads it as any
+     * other; its rows have no split, so their counts are under {@code all}.
+     */
+    private static DatasetMetadata metadata(VcnModel model, int[][] sets, GenerateRequest request) {
+        Map<String, Long> perEntity = new java.util.LinkedHashMap<>();
+        model.entityNames().forEach(name -> perEntity.put(name, 0L));
+        boolean multiLabel = false;
+        for (int[] set : sets) {
+            multiLabel |= set.length != 1;
+            for (int k : set) {
+                perEntity.merge(model.entityNames().get(k), request.perEntity(), Long::sum);
+            }
+        }
+        return new DatasetMetadata(DatasetMetadata.SCHEMA_VERSION, java.time.Instant.now().toString(),
+                new DatasetMetadata.Source("generate", request.model(), null), model.shape(), multiLabel,
+                model.entityNames(), null,
+                Map.of(BatchClassification.ALL, new DatasetMetadata.SplitCounts(
+                        (long) request.perEntity() * sets.length, perEntity)),
+                new DatasetMetadata.Rejects(0, Map.of(), Map.of()));
     }
 
     /**

@@ -119,7 +119,11 @@ class GenerateJobTest {
         Path scored = dir.resolve("scored");
         assertEquals(0, Cli.run(new GenerateJob(), "--model", fixture.bundle.toString(), "--per-entity", "40",
                 "--output", generated.toString(), "--seed", "5").exit());
-        // A generated table is a labelled dataset: label is the requested entity.
+        // A generated table is a labelled dataset: label is the requested entity, and its _vcaps.json names them.
+        io.vcaps.dataset.DatasetMetadata metadata = io.vcaps.dataset.DatasetMetadata.read(
+                new org.apache.hadoop.conf.Configuration(), generated.toString());
+        assertEquals(fixture.model.entityNames(), metadata.entities());
+        assertEquals(40L * fixture.model.entities(), metadata.images());
         assertEquals(0, Cli.run(new ClassifyJob(), "--model", fixture.bundle.toString(), "--data", generated.toString(),
                 "--output", scored.toString()).exit());
         JsonNode eval = new ObjectMapper().readTree(scored.resolve(ClassificationSchema.EVAL_FILE).toFile());
