@@ -84,14 +84,8 @@ public final class ModelBundle {
         }
         if (model.thresholds().isPresent()) {
             PresenceThresholds t = model.thresholds().get();
-            long[] positives = new long[t.entities()];
-            long[] negatives = new long[t.entities()];
-            for (int e = 0; e < positives.length; e++) {
-                positives[e] = t.positives(e);
-                negatives[e] = t.negatives(e);
-            }
             zip.putNextEntry(new ZipEntry(THRESHOLDS));
-            zip.write(JSON.writeValueAsBytes(new ThresholdsFile(t.tau(), positives, negatives)));
+            zip.write(JSON.writeValueAsBytes(new ThresholdsFile(t.tau(), t.positives(), t.negatives())));
             zip.closeEntry();
         }
         MultiLayerNetwork[] nets = {model.encoder(), model.generator(), model.discriminator()};

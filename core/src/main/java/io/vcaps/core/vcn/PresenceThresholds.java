@@ -56,12 +56,14 @@ public final class PresenceThresholds implements Serializable {
         return tau.clone();
     }
 
-    public long positives(int entity) {
-        return positives[entity];
+    /** Images of the sample that showed each entity, a copy. */
+    public long[] positives() {
+        return positives.clone();
     }
 
-    public long negatives(int entity) {
-        return negatives[entity];
+    /** Images of the sample that did not show each entity, a copy. */
+    public long[] negatives() {
+        return negatives.clone();
     }
 
     /** The entities whose threshold is the fallback, by name, with what the sample lacked. */

@@ -246,10 +246,7 @@ public final class VcnModel {
         }
         Provenance named = provenance == null ? null
                 : provenance.withSparsePriors(fitted == null ? Map.of() : fitted.sparse(entityNames));
-        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, named);
-        model.priors = fitted;
-        model.thresholds = thresholds;
-        return model;
+        return copy(named, fitted, thresholds);
     }
 
     /** The presence thresholds fitted after training, when the model has them. */
@@ -268,9 +265,14 @@ public final class VcnModel {
             throw new IllegalArgumentException(fitted.entities() + " presence thresholds do not fit a model of "
                     + entities() + " entities");
         }
-        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, provenance);
-        model.priors = priors;
-        model.thresholds = fitted;
+        return copy(provenance, priors, fitted);
+    }
+
+    /** This model's networks (shared, not copied) with the given provenance, priors and thresholds. */
+    private VcnModel copy(Provenance withProvenance, EntityPriors withPriors, PresenceThresholds withThresholds) {
+        VcnModel model = new VcnModel(config, shape, entityNames, encoder, generator, discriminator, withProvenance);
+        model.priors = withPriors;
+        model.thresholds = withThresholds;
         return model;
     }
 

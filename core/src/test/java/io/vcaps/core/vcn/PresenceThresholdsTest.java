@@ -55,8 +55,8 @@ class PresenceThresholdsTest {
         PresenceThresholds t = first.merge(second).fit(44);
         assertArrayEquals(whole.fit(44).tau(), t.tau());
         assertArrayEquals(new double[] {(3 + 55) / 2.0, (4 + 50) / 2.0}, t.tau(), 1e-12);
-        assertEquals(2, t.positives(0));
-        assertEquals(3, t.negatives(1));
+        assertEquals(2, t.positives()[0]);
+        assertEquals(3, t.negatives()[1]);
         assertEquals(Map.of(), t.unfitted(List.of("a", "b")));
         assertEquals(Map.of("b", "never present"),
                 new PresenceThresholds(new double[] {1, 2}, new long[] {3, 0}, new long[] {2, 5})
@@ -96,7 +96,7 @@ class PresenceThresholdsTest {
         ModelBundle.write(fitted.withPriors(null), bytes);
         VcnModel loaded = ModelBundle.read(new ByteArrayInputStream(bytes.toByteArray()), "fitted.zip");
         assertArrayEquals(tau, loaded.presenceThresholds(), "withPriors keeps the thresholds, the bundle too");
-        assertEquals(5, loaded.thresholds().orElseThrow().positives(3));
+        assertEquals(5, loaded.thresholds().orElseThrow().positives()[3]);
 
         VcnConfig fixed = VcnConfig.parse(ConfigFactory.parseString("vcaps.inference.threshold = 7.5")
                 .withFallback(ConfigFactory.parseString(model.config().toHocon())).root().render(), "fixed");
