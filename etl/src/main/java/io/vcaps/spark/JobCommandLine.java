@@ -65,6 +65,9 @@ public final class JobCommandLine {
 
     /** Runs {@code command} with {@code args} and exits the JVM with its exit code. */
     public static void main(Object command, String... args) {
+        // Here, not only when a session starts: a job that starts none (multimnist, shapes, bench model) would keep
+        // spark-submit's logging, whose INFO lines from the shutdown hooks end its console.
+        Sessions.quietLogging();
         int exit = execute(command, args);
         if (exit != 0 && System.getenv("VCAPS_DEBUG") == null) {
             silenceShutdown();

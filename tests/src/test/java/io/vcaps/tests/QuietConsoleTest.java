@@ -70,6 +70,15 @@ class QuietConsoleTest {
                 "the job started, on Spark: " + console.text());
     }
 
+    @Test
+    void aJobThatStartsNoSessionEndsWithoutSparkShutdownLines() throws Exception {
+        Console console = vcaps("shapes", "--train", "4", "--test", "2", "--output", dir.resolve("shapes").toString());
+        assertEquals(0, console.exit(), console.text());
+        assertTrue(console.text().contains("shapes: "), console.text());
+        assertTrue(console.lines().stream().noneMatch(line -> line.contains("ShutdownHookManager")), console.text());
+        noSparkLine(console);
+    }
+
     private static void noSparkLine(Console console) {
         for (String line : console.lines()) {
             assertFalse(line.matches(".*\\b(WARN|INFO|ERROR) \\w+: .*"), "a log line: " + line);
