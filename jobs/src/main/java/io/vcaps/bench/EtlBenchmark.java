@@ -2,9 +2,9 @@ package io.vcaps.bench;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
-import io.vcaps.etl.EtlPipeline;
-import io.vcaps.etl.EtlRequest;
-import io.vcaps.etl.SourceKind;
+import io.vcaps.jobs.etl.EtlPipeline;
+import io.vcaps.jobs.etl.EtlRequest;
+import io.vcaps.jobs.etl.SourceKind;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
