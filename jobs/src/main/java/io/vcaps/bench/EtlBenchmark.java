@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "etl", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Images/s of vcaps etl from MNIST's IDX files to Parquet, first run and warm runs.")
-public final class EtlBenchmark implements Callable<Integer> {
+final class EtlBenchmark implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "DIR",
             description = "the MNIST IDX files (submit-scripts/fetch-mnist.sh puts them in data/mnist)")

@@ -30,7 +30,7 @@ import java.util.Set;
  * is the top folder when the input has both {@code train/} and {@code test/} folders (files elsewhere are
  * rejected), else by a hash of the id ({@link Splits}), the file's path relative to the folder.
  */
-public final class AttributeSource {
+final class AttributeSource {
     private final Path root;
     private final Path attributesFile;
     private final AttributeTable table;

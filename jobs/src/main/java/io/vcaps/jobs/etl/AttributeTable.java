@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * commas; a header that also names the file column ({@code image_id,...}) is recognised by rows
  * having as many fields as the header. Bad rows are kept as rejects with their line number.
  */
-public final class AttributeTable implements Serializable {
+final class AttributeTable implements Serializable {
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final Pattern COMMA = Pattern.compile("\\s*,\\s*");
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  *
  * Image n of a split depends on (seed, split, n) alone, so the output is the same whatever else is asked for.
  */
-public final class ColourShapes {
+final class ColourShapes {
     /** The image side. */
     public static final int SIDE = 64;
     /** The attributes, in the attribute file's order. */

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * Counts of a dataset, gathered from its outcomes: images per split and entity, rejects per reason
  * and stage; the rejects themselves are kept too.
  */
-public final class DatasetCounts implements Serializable {
+final class DatasetCounts implements Serializable {
     private final Map<String, Long> images = new TreeMap<>();
     private final Map<String, long[]> perEntity = new TreeMap<>();
     private final Map<String, Long> rejectsByReason = new TreeMap<>();

@@ -21,7 +21,7 @@ import java.util.List;
  * partitioned by split; the rejects, gathered on the driver while the images are written (a few
  * hundred bytes each), as one Parquet file in {@code _rejects/}.
  */
-public final class DatasetWriter {
+final class DatasetWriter {
     private DatasetWriter() {
     }
 

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * unsigned byte, is read), the number of dimensions, then each dimension as a big-endian int. The
  * first dimension counts the records.
  */
-public record IdxHeader(int[] dims) implements Serializable {
+record IdxHeader(int[] dims) implements Serializable {
     private static final int UNSIGNED_BYTE = 0x08;
 
     /** Reads and checks the header at the start of {@code in}. */

@@ -30,7 +30,7 @@ import java.util.zip.GZIPInputStream;
  * that executor tasks read with positioned reads (gzipped files: by decompressing up to the slice).
  * Records missing from a short file are rejected one by one.
  */
-public final class IdxSource {
+final class IdxSource {
     private static final String[][] PAIRS = {
         {"train", DatasetSchema.TRAIN},
         {"t10k", DatasetSchema.TEST},

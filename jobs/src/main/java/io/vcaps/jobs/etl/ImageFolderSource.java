@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * the id ({@link Splits}). Images may lie at any depth under their class folder; the id is the path
  * relative to the root.
  */
-public final class ImageFolderSource {
+final class ImageFolderSource {
     private final Path root;
     private final List<String> classes;
     private final boolean splitFolders;

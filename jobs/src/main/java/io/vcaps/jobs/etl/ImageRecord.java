@@ -10,6 +10,6 @@ import io.vcaps.dataset.DatasetSchema;
  * @param labels the indices of the present entities ({@code [label]} for single-label data)
  * @param pixels raw uint8 values, row-major HWC
  */
-public record ImageRecord(String id, String split, int label, String labelName, int[] labels,
+record ImageRecord(String id, String split, int label, String labelName, int[] labels,
                           int height, int width, int channels, byte[] pixels) implements Outcome {
 }

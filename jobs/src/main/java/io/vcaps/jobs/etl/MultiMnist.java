@@ -28,7 +28,7 @@ import java.util.zip.GZIPInputStream;
  * as MNIST's entities are.
  * Everything follows from the seed: the same inputs and seed give the same bytes.
  */
-public final class MultiMnist {
+final class MultiMnist {
     /** The canvas side and the largest shift of a digit from its centre, as in the paper. */
     public static final int CANVAS = 36, SHIFT = 4;
     /** The attribute file inside the output folder. */

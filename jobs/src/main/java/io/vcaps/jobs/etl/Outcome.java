@@ -3,5 +3,5 @@ package io.vcaps.jobs.etl;
 import java.io.Serializable;
 
 /** What the ETL made of one input: an {@link ImageRecord} to write, or a {@link Reject}. */
-public sealed interface Outcome extends Serializable permits ImageRecord, Reject {
+sealed interface Outcome extends Serializable permits ImageRecord, Reject {
 }

@@ -10,7 +10,7 @@ import io.vcaps.dataset.RejectedException;
  * @param path what was rejected: a file URI, {@code <idx file>#<record>}, or {@code <attribute file>:<line>}
  * @param detail a sentence saying what was wrong
  */
-public record Reject(String path, String stage, String reason, String detail) implements Outcome {
+record Reject(String path, String stage, String reason, String detail) implements Outcome {
     public static Reject of(RejectReason reason, String path, String detail) {
         return new Reject(path, reason.stage().key(), reason.code(), detail);
     }

@@ -11,5 +11,5 @@ import java.util.List;
  * @param entities entity names in index order, or null when they are the label numbers (IDX)
  * @param splitMethod how rows were assigned to splits: {@code files}, {@code folders} or {@code hash}
  */
-public record SourceData(JavaRDD<Outcome> outcomes, List<String> entities, boolean multiLabel, String splitMethod) {
+record SourceData(JavaRDD<Outcome> outcomes, List<String> entities, boolean multiLabel, String splitMethod) {
 }
