@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * {@code vcaps bench classify} and {@code vcaps bench generate} ({@link BatchBenchmark}); each prints one JSON line
  * last.
  */
-public final class BatchBenchCommands {
+final class BatchBenchCommands {
     private BatchBenchCommands() {
     }
 

@@ -2,9 +2,9 @@ package io.vcaps.bench;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetMetadata;
-import io.vcaps.etl.EtlPipeline;
-import io.vcaps.etl.EtlRequest;
-import io.vcaps.etl.SourceKind;
+import io.vcaps.jobs.etl.EtlPipeline;
+import io.vcaps.jobs.etl.EtlRequest;
+import io.vcaps.jobs.etl.SourceKind;
 import io.vcaps.spark.OutputMode;
 import io.vcaps.spark.Sessions;
 import org.apache.spark.sql.SparkSession;
@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "etl", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Images/s of vcaps etl from MNIST's IDX files to Parquet, first run and warm runs.")
-public final class EtlBenchmark implements Callable<Integer> {
+final class EtlBenchmark implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "DIR",
             description = "the MNIST IDX files (submit-scripts/fetch-mnist.sh puts them in data/mnist)")

@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
 @Command(name = "scaling", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Rounds and examples to a held-out accuracy goal at each number of workers, averaging frequency"
                 + " and outer optimizer setting.")
-public final class ScalingBench implements Callable<Integer> {
+final class ScalingBench implements Callable<Integer> {
 
     @Option(names = "--data", required = true, description = "a vcaps etl dataset (e.g. MNIST)")
     String data;

@@ -46,7 +46,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "spark-overhead", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Images/s of vcaps train's parameter averaging on Spark against the same steps without Spark.")
-public final class SparkOverheadBench implements Callable<Integer> {
+final class SparkOverheadBench implements Callable<Integer> {
 
     @Option(names = "--conf", description = "model configuration (HOCON); default: built-in defaults")
     File conf;

@@ -1,9 +1,9 @@
 package io.vcaps.jobs;
 
 import io.vcaps.bench.BenchJob;
-import io.vcaps.etl.EtlJob;
-import io.vcaps.etl.MultiMnistJob;
-import io.vcaps.etl.ShapesJob;
+import io.vcaps.jobs.etl.EtlJob;
+import io.vcaps.jobs.etl.MultiMnistJob;
+import io.vcaps.jobs.etl.ShapesJob;
 import io.vcaps.spark.JobCommandLine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package io.vcaps.ml;
 
 import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.etl.ImageDecoder;
-import io.vcaps.etl.PixelConverter;
-import io.vcaps.etl.RejectedException;
+import io.vcaps.dataset.RejectedException;
+import io.vcaps.images.ImageDecoder;
+import io.vcaps.images.PixelConverter;
 import org.apache.spark.sql.Row;
 
 import java.awt.image.BufferedImage;

@@ -1,7 +1,7 @@
 package io.vcaps.ml;
 
 import io.vcaps.core.vcn.ImageShape;
-import io.vcaps.etl.ImageDecoder;
+import io.vcaps.images.ImageDecoder;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;

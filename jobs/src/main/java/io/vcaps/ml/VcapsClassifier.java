@@ -3,8 +3,7 @@ package io.vcaps.ml;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.dataset.DatasetSchema;
-import io.vcaps.etl.EtlRequest;
-import io.vcaps.etl.Splits;
+import io.vcaps.dataset.Splits;
 import io.vcaps.jobs.run.RunDirectory;
 import io.vcaps.jobs.train.TrainingData;
 import io.vcaps.jobs.train.TrainingRun;
@@ -94,7 +93,7 @@ public final class VcapsClassifier extends Estimator<VcapsModel> implements Defa
         setDefault(averagingFrequency, 0);
         setDefault(epochs, 0.0);
         setDefault(minutes, 0.0);
-        setDefault(testFraction, EtlRequest.DEFAULT_TEST_FRACTION);
+        setDefault(testFraction, Splits.DEFAULT_TEST_FRACTION);
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.Pixels;
-import io.vcaps.etl.ImageDecoder;
+import io.vcaps.images.ImageDecoder;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

@@ -2,8 +2,7 @@ package io.vcaps.ml;
 
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.core.vcn.VcnModel;
-import io.vcaps.etl.EtlRequest;
-import io.vcaps.etl.ImageDecoder;
+import io.vcaps.images.ImageLimits;
 import io.vcaps.spark.SparkLine;
 import io.vcaps.spark.WorkerThreads;
 import org.apache.hadoop.conf.Configuration;
@@ -119,8 +118,8 @@ public final class VcapsModel extends Model<VcapsModel> implements MLWritable {
         setDefault(outputPrefix, "");
         setDefault(batchSize, 64);
         setDefault(handleInvalid, KEEP);
-        setDefault(maxPixels, ImageDecoder.DEFAULT_MAX_PIXELS);
-        setDefault(maxBytes, EtlRequest.DEFAULT_MAX_FILE_BYTES);
+        setDefault(maxPixels, ImageLimits.DEFAULT_MAX_PIXELS);
+        setDefault(maxBytes, ImageLimits.DEFAULT_MAX_FILE_BYTES);
         setDefault(threadsPerTask, 0);
     }
 

@@ -4,7 +4,7 @@
  * SQL function over it, and {@code VcapsClassifier}, the {@code Estimator} that trains one through
  * {@code jobs.train}. Owns the model bundle on Spark: read and checked once on the driver ({@code Bundle}),
  * broadcast once, read by every executor thread into its own model ({@code ExecutorModels}; a DL4J network is not
- * thread-safe). May import core, {@code jobs.train}, {@code jobs.run}, {@code io.vcaps.dataset}, {@code io.vcaps.etl}
- * (its decoder and pixel conversion) and {@code io.vcaps.spark}.
+ * thread-safe). May import core, {@code jobs.train}, {@code jobs.run}, {@code io.vcaps.dataset},
+ * {@code io.vcaps.images} (the ETL's decoder, pixel conversion and limits) and {@code io.vcaps.spark}.
  */
 package io.vcaps.ml;

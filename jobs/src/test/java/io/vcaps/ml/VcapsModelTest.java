@@ -2,11 +2,11 @@ package io.vcaps.ml;
 
 import io.vcaps.bench.SyntheticDataset;
 import io.vcaps.core.data.SyntheticDigits;
-import io.vcaps.etl.EtlJob;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.jobs.batch.ClassifyJob;
 import io.vcaps.jobs.batch.Cli;
 import io.vcaps.jobs.batch.TrainedFixture;
+import io.vcaps.jobs.etl.EtlJob;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;

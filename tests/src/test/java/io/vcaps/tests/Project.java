@@ -67,7 +67,7 @@ record Project(Path root) {
 
     /**
      * Fails, saying how to build it, unless the application jar and the classpath file exist and the jar is newer
-     * than every compiled class of core, etl and jobs: a stale jar would test old code.
+     * than every compiled class of core, dataset and jobs: a stale jar would test old code.
      */
     void requireBuiltApplication() throws IOException {
         String build = "build it first: mvn -B -ntp -DskipTests package (a reactor 'mvn verify' packages jobs before"
@@ -77,7 +77,7 @@ record Project(Path root) {
                     + " is missing: " + build);
         }
         FileTime jar = Files.getLastModifiedTime(appJar());
-        for (String module : List.of("core", "etl", "jobs")) {
+        for (String module : List.of("core", "dataset", "jobs")) {
             Path classes = root.resolve(module).resolve("target/classes");
             if (!Files.isDirectory(classes)) {
                 continue;

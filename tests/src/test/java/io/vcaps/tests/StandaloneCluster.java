@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * A Spark standalone master and one worker on 127.0.0.1, started as plain JVMs from the project's resolved jars
  * (there is no Spark distribution here: ../shared/STACK.md). The worker's SPARK_HOME is a folder whose
  * {@code jars/} links to Spark's classpath jars, which is where a worker looks for the executors' classpath.
- * The project's own jars (vcaps-core, vcaps-etl) are left out of it, so that the jobs' classes reach the
+ * The project's own jars (vcaps-core, vcaps-dataset) are left out of it, so that the jobs' classes reach the
  * executors only in the application jar that spark-submit ships, as on a real cluster.
  */
 final class StandaloneCluster {

@@ -6,7 +6,7 @@ package io.vcaps.core.kernels;
  * per few thousand images: young collections and G1's concurrent cycles, which on two cores take time from the
  * kernels themselves.
  */
-public final class ThreadArrays {
+final class ThreadArrays {
     private final ThreadLocal<float[][]> floats;
     private final ThreadLocal<double[][]> doubles;
 

@@ -16,7 +16,7 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
  * decompositions (commons-math), which converge where its eigensolver fails on the rank-deficient covariances of
  * repeated images.
  */
-public final class FrechetDistance {
+final class FrechetDistance {
 
     private FrechetDistance() {
     }

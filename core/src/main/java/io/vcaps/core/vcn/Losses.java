@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The loss terms of docs/MODEL.md, each with its gradient with respect to its input. Every value is a mean over the
  * batch, so gradients carry the 1/B.
  */
-public final class Losses {
+final class Losses {
 
     private Losses() {
     }

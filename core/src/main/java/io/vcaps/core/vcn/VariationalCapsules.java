@@ -21,7 +21,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * (-L - 1, L + 1) everywhere, with a slope that is continuous and never zero. Unbounded, exp(logvar) overflows
  * float32 above 88.7: KL is +Inf, and an absent capsule's margin term 0.5 (exp(lv) - 1) * 0 is NaN.
  */
-public final class VariationalCapsules {
+final class VariationalCapsules {
 
     private final int capsules;
     private final int dim;

@@ -17,7 +17,7 @@ import java.util.Map;
  * {@link #report} turns them into single-label accuracy with per-entity precision, recall and F1, or the
  * multi-label measures.
  */
-public final class Evaluation implements Serializable {
+final class Evaluation implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final int entities;

@@ -26,7 +26,7 @@ import java.util.Map;
  * file that exists ({@link InjectedPause}): fault tests kill that executor inside the pause, while an attempt's
  * files are half written. Without the property nothing happens.
  */
-public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
+final class PngFileOutput extends FileOutputFormat<String, byte[]> {
 
     /** Hadoop configuration key ({@code spark.hadoop.vcaps.fault.pause-once} in Spark) naming the pause's file. */
     public static final String PAUSE_ONCE = "vcaps.fault.pause-once";

@@ -15,7 +15,7 @@ package io.vcaps.jobs.report;
  * @param qualityImages train images the report's independent classifier learns from (and held-out images its
  *                      synthesis measures compare against); 0 skips the measures
  */
-public record ReportRequest(String run, String classified, String generated, String data, String output, int examples,
+record ReportRequest(String run, String classified, String generated, String data, String output, int examples,
         int perEntity, long seed, double temperature, int qualityImages) {
     /** The most images of one row of a picture, so that the page stays readable. */
     static final int MAX_ROW = 64;

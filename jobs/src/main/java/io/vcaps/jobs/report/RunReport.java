@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
  * traversals (one per entity or attribute), the synthesis measures and the run's provenance. A section whose input
  * was not given or cannot be found says so in a note instead.
  */
-public final class RunReport {
+final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MULTI_LABEL = "Multi-label data: per attribute, accuracy, balanced accuracy (the mean"
             + " of the rates on present and on absent images, 0.5 for a constant answer), precision, recall and F1"

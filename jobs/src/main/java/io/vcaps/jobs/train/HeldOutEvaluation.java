@@ -23,7 +23,7 @@ import java.util.Map;
  * of the squared error, mean over images, reconstructing from the capsule means masked by the prediction). Only
  * counts and the multi-label scores reach the driver.
  */
-public final class HeldOutEvaluation {
+final class HeldOutEvaluation {
 
     private static final int BATCH = 250;
 

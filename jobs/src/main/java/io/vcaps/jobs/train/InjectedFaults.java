@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * from 1), the first task of that round to see it deletes it and pauses, so that a test can kill the driver while
  * the round runs. Without the properties nothing happens.
  */
-public final class InjectedFaults {
+final class InjectedFaults {
 
     /** The system property naming the file whose presence makes one task fail. */
     public static final String FAIL_ONCE = "vcaps.fault.fail-once";

@@ -26,7 +26,7 @@ import java.util.Map;
  * @param priorImages train images the model's entity priors are fitted to after the last round (0: none,
  *                    synthesis samples N(0, I))
  */
-public record TrainingSettings(Schedule schedule, Averaging averaging, Evaluation evaluation, Checkpoints checkpoints,
+record TrainingSettings(Schedule schedule, Averaging averaging, Evaluation evaluation, Checkpoints checkpoints,
         Faults faults, long priorImages) {
 
     /**

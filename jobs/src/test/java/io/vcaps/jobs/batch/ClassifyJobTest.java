@@ -7,7 +7,7 @@ import io.vcaps.core.data.SyntheticDigits;
 import io.vcaps.core.vcn.Classification;
 import io.vcaps.core.vcn.ImageShape;
 import io.vcaps.dataset.DatasetSchema;
-import io.vcaps.etl.PixelConverter;
+import io.vcaps.images.PixelConverter;
 import io.vcaps.jobs.TestSpark;
 import io.vcaps.ml.Bundle;
 import org.apache.spark.sql.Dataset;

@@ -1,7 +1,0 @@
-package io.vcaps.etl;
-
-import java.io.Serializable;
-
-/** What the ETL made of one input: an {@link ImageRecord} to write, or a {@link Reject}. */
-public sealed interface Outcome extends Serializable permits ImageRecord, Reject {
-}
