@@ -55,6 +55,16 @@ public final class HostView {
         return contiguous(array) ? array : array.dup('c');
     }
 
+    /** Reads float32 elements as they are; only for a float32 array. */
+    public void read(long at, float[] dst, int off, int len) {
+        floats.get(Math.toIntExact(offset + at), dst, off, len);
+    }
+
+    /** Writes float32 elements as they are; only for a float32 array. */
+    public void write(long at, float[] src, int off, int len) {
+        floats.put(Math.toIntExact(offset + at), src, off, len);
+    }
+
     public void read(long at, double[] dst, int off, int len, float[] staging) {
         int from = Math.toIntExact(offset + at);
         if (floats != null) {

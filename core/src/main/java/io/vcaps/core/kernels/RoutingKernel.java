@@ -27,6 +27,9 @@ import java.util.Arrays;
  * <p>The backward pass sweeps u_hat twice per iteration (for dL/dc, then for dL/dv of the iteration before),
  * carrying the gradient of the logits b back through every iteration, coupling coefficients included, and writes
  * du_hat in one pass at the end, child by child: rows of K*D, as the layer's batched du_hat wants them.
+ *
+ * <p>This double kernel runs float64 networks, the finite-difference gradient checks among them, and is the
+ * reference of {@link FloatRoutingKernel}, the same procedure in float32 vector code that float32 networks run.
  */
 public final class RoutingKernel {
 

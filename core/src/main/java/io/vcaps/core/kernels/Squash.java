@@ -52,6 +52,33 @@ public final class Squash {
         }
     }
 
+    /** {@link #forward} on float32 vectors, computed in double. */
+    public static void forward(float[] s, int sOff, float[] v, int vOff, int dim) {
+        double n2 = 0;
+        for (int i = 0; i < dim; i++) {
+            n2 += (double) s[sOff + i] * s[sOff + i];
+        }
+        double f = scale(n2);
+        for (int i = 0; i < dim; i++) {
+            v[vOff + i] = (float) (f * s[sOff + i]);
+        }
+    }
+
+    /** {@link #backward} on float32 vectors, computed in double. */
+    public static void backward(float[] s, int sOff, float[] dv, int dvOff, float[] ds, int dsOff, int dim) {
+        double n2 = 0;
+        double sdv = 0;
+        for (int i = 0; i < dim; i++) {
+            n2 += (double) s[sOff + i] * s[sOff + i];
+            sdv += (double) s[sOff + i] * dv[dvOff + i];
+        }
+        double f = scale(n2);
+        double g = 2 * scaleDerivative(n2) * sdv;
+        for (int i = 0; i < dim; i++) {
+            ds[dsOff + i] = (float) (f * dv[dvOff + i] + g * s[sOff + i]);
+        }
+    }
+
     /** Rows per task of the row kernels: enough work to amortise a task, few enough to spread a batch. */
     private static final int ROWS_PER_TASK = 512;
 

@@ -51,6 +51,8 @@ class ChildProductsTest {
         check(128, 2, 8, 16);
         check(9, 3, 4, 15);
         check(4, 1, 8, 33);
+        // Rows of W not a multiple of the four that the vector loops take at a time.
+        check(6, 3, 6, 20);
     }
 
     @Test

@@ -82,7 +82,7 @@ class RoutingProcedureTest {
         assertMatchesProcedureOne(DataType.DOUBLE, 3, 1e-9);
     }
 
-    /** The float32 path (votes by {@link ChildProducts}, staged into the double kernel) against Procedure 1. */
+    /** The float32 path (votes by {@link ChildProducts}, routed by the float32 vector kernel) against Procedure 1. */
     @Test
     void float32RoutingEqualsProcedureOne() {
         assertMatchesProcedureOne(DataType.FLOAT, 2, 1e-5);
