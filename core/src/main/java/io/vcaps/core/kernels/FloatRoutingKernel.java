@@ -30,6 +30,14 @@ public final class FloatRoutingKernel {
     /** Four lanes: the du_hat pass's vectors where D is not a multiple of this CPU's lane count. */
     private static final VectorSpecies<Float> QUARTERS = FloatVector.SPECIES_128;
 
+    /**
+     * The path float32 routing takes on this CPU, for a job's start line: "float32 vectors of 8 lanes (256-bit)"
+     * with AVX2, 16 lanes (512-bit) with AVX-512. A CPU without either takes narrower vectors, not another jar.
+     */
+    public static String path() {
+        return "float32 vectors of " + Lanes.LENGTH + " lanes (" + Lanes.SPECIES.vectorBitSize() + "-bit)";
+    }
+
     public FloatRoutingKernel(int children, int parents, int dim, int routings) {
         this.children = children;
         this.parents = parents;

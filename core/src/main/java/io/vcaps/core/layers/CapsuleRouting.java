@@ -1,5 +1,6 @@
 package io.vcaps.core.layers;
 
+import io.vcaps.core.kernels.FloatRoutingKernel;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,6 +13,11 @@ import java.util.List;
  * dimensions. Input [batch, N*inDim], output [batch, K*D].
  */
 public class CapsuleRouting extends KernelLayerConf {
+
+    /** The kernel path routing takes in a network of {@code dataType} on this CPU (float32 vectors, or double). */
+    public static String kernelPath(DataType dataType) {
+        return dataType == DataType.FLOAT ? FloatRoutingKernel.path() : "double (RoutingKernel)";
+    }
 
     private int children;
     private int inDim;

@@ -40,6 +40,11 @@ public final class Networks {
     }
 
     /** E: image [B, H*W*C] -> [B, K*2*latentDim], each capsule's mu then logvar. */
+    /** How E's routing runs on this CPU for networks of {@code dataType}, for a job's start line. */
+    public static String routingPath(DataType dataType) {
+        return CapsuleRouting.kernelPath(dataType);
+    }
+
     public static MultiLayerNetwork encoder(VcnConfig config, ImageShape shape, int entities, DataType dataType) {
         VcnConfig.Encoder e = config.encoder();
         NhwcConvolution conv1 = new NhwcConvolution(shape.height(), shape.width(), shape.channels(),

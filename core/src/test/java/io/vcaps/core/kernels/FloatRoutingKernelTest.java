@@ -16,6 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FloatRoutingKernelTest {
 
+    @Test
+    void thePathNamesThisCpusLanes() {
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        assertEquals("float32 vectors of " + lanes + " lanes (" + 32 * lanes + "-bit)", FloatRoutingKernel.path());
+    }
+
     private static final double TOLERANCE = 1e-4;
 
     /** mnist-small's shape (1600 children, 10 capsules of 16) and odd ones: children not a whole vector, D of 6. */

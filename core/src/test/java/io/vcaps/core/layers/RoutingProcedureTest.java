@@ -1,6 +1,7 @@
 package io.vcaps.core.layers;
 
 import io.vcaps.core.kernels.ChildProducts;
+import io.vcaps.core.kernels.FloatRoutingKernel;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -86,6 +87,13 @@ class RoutingProcedureTest {
     @Test
     void float32RoutingEqualsProcedureOne() {
         assertMatchesProcedureOne(DataType.FLOAT, 2, 1e-5);
+    }
+
+    /** What a job's start line says: the vector kernel for float32 networks, the double one otherwise. */
+    @Test
+    void theKernelPathFollowsTheNetworksDataType() {
+        assertEquals(FloatRoutingKernel.path(), CapsuleRouting.kernelPath(DataType.FLOAT));
+        assertEquals("double (RoutingKernel)", CapsuleRouting.kernelPath(DataType.DOUBLE));
     }
 
     private static void assertMatchesProcedureOne(DataType type, int batch, double tolerance) {

@@ -25,8 +25,11 @@ import java.util.Map;
  * <p>A task attempt pauses once after its first file when the Hadoop configuration's {@link #PAUSE_ONCE} names a
  * file that exists ({@link InjectedPause}): fault tests kill that executor inside the pause, while an attempt's
  * files are half written. Without the property nothing happens.
+ *
+ * <p>Public, with the implicit public constructor: Spark's Hadoop writer creates it from its class by that
+ * constructor, on every executor.
  */
-final class PngFileOutput extends FileOutputFormat<String, byte[]> {
+public final class PngFileOutput extends FileOutputFormat<String, byte[]> {
 
     /** Hadoop configuration key ({@code spark.hadoop.vcaps.fault.pause-once} in Spark) naming the pause's file. */
     public static final String PAUSE_ONCE = "vcaps.fault.pause-once";

@@ -3,6 +3,7 @@ package io.vcaps.jobs.train;
 import io.vcaps.core.bundle.ModelBundle;
 import io.vcaps.core.config.VcnConfig;
 import io.vcaps.core.vcn.EntityPriors;
+import io.vcaps.core.vcn.Networks;
 import io.vcaps.core.vcn.Provenance;
 import io.vcaps.core.vcn.VcnModel;
 import io.vcaps.dataset.DatasetSchema;
@@ -16,6 +17,7 @@ import io.vcaps.jobs.run.MetricsLine;
 import io.vcaps.jobs.run.MetricsLog;
 import io.vcaps.jobs.run.RunDirectory;
 import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,6 +34,9 @@ import java.util.Map;
  * exactly (the best model, the round last evaluated, whether the last round has a checkpoint).
  */
 final class RunRecorder {
+
+    /** The routing kernels' path on this CPU: training builds float32 networks (TrainingRun). */
+    private static final String ROUTING = Networks.routingPath(DataType.FLOAT);
 
     /**
      * Where the loop stands: the rounds averaged in, the state the next round starts from, its learning-rate scale,
@@ -120,14 +125,15 @@ final class RunRecorder {
         start.put("threads_per_worker", threads);
         start.put("resumed", resumed);
         start.put("model", "last");
+        start.put("routing", ROUTING);
         Map<String, Long> other = data.otherSplits();
         start.put(MetricsLine.OTHER_SPLITS, other);
         metrics.write(new MetricsLine.Start(at.rounds(), data.id(), start));
         console.println(String.format(Locale.ROOT,
                 "vcaps train: %d workers (shards %s, %s threads each) x %d steps x %d images a round; %d rounds ="
-                        + " %.2f epochs of %d images; %s", workers, s.shardSizes(), threads == 0 ? "default" : threads,
-                engine.frequency(), config.batchSize(), s.totalRounds(), epoch(s.totalRounds()), s.trainExamples(),
-                run.root()));
+                        + " %.2f epochs of %d images; routing in %s; %s", workers, s.shardSizes(),
+                threads == 0 ? "default" : threads, engine.frequency(), config.batchSize(), s.totalRounds(),
+                epoch(s.totalRounds()), s.trainExamples(), ROUTING, run.root()));
         if (!other.isEmpty()) {
             console.println("note: " + other.values().stream().mapToLong(Long::longValue).sum() + " rows of "
                     + data.path() + " are in splits other than train and test " + other + " (split: rows): neither"
