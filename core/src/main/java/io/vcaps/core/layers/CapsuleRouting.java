@@ -16,7 +16,12 @@ public class CapsuleRouting extends KernelLayerConf {
 
     /** The kernel path routing takes in a network of {@code dataType} on this CPU (float32 vectors, or double). */
     public static String kernelPath(DataType dataType) {
-        return dataType == DataType.FLOAT ? FloatRoutingKernel.path() : "double (RoutingKernel)";
+        return routesInFloat32(dataType) ? FloatRoutingKernel.path() : "double (RoutingKernel)";
+    }
+
+    /** float32 networks route with {@link FloatRoutingKernel}, all others with the double {@code RoutingKernel}. */
+    static boolean routesInFloat32(DataType dataType) {
+        return dataType == DataType.FLOAT;
     }
 
     private int children;

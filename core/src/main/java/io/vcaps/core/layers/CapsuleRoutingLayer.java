@@ -52,7 +52,7 @@ public class CapsuleRoutingLayer extends KernelLayer<CapsuleRouting> {
     private Routing routing(int batch) {
         if (routing == null) {
             CapsuleRouting c = layerConf();
-            routing = dataType == DataType.FLOAT
+            routing = CapsuleRouting.routesInFloat32(dataType)
                     ? new FloatRouting(new FloatRoutingKernel(c.getChildren(), c.getCapsules(), c.getCapsuleDim(),
                             c.getRoutings()))
                     : new DoubleRouting(new RoutingKernel(c.getChildren(), c.getCapsules(), c.getCapsuleDim(),
