@@ -26,6 +26,7 @@ public final class JobCommandLine {
     public static final int USAGE = 2;
     /** Exit code for a job that failed. */
     public static final int FAILED = 1;
+    private static final int USAGE_WIDTH = 120;
 
     private JobCommandLine() {
     }
@@ -41,7 +42,10 @@ public final class JobCommandLine {
      */
     public static CommandLine configure(CommandLine commandLine) {
         version(commandLine);
+        // The jobs' descriptions are written in lines of up to about 100 characters; picocli re-wraps them at 80
+        // wherever it cannot read the terminal's width (a pipe, a log), which breaks every line in two.
         return commandLine
+                .setUsageHelpWidth(USAGE_WIDTH)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(JobCommandLine::badArguments)
                 .setExecutionStrategy(JobCommandLine::runLast)
