@@ -148,13 +148,15 @@ public final class IndependentClassifier {
                 target.put(rows[i], y, i);
             }
             INDArray logits = TrainingStep.forward(net, x);
-            INDArray gradient = loss.computeGradient(y, logits, activation, null).divi(b);
-            TrainingStep.update(net, TrainingStep.backward(net, gradient, false).getFirst(), b);
             if ((step + 1) % 100 == 0 || step + 1 == steps) {
-                double score = loss.computeScore(y, logits, activation, null, true);
+                // Before computeGradient, which applies the activation to the logits in place: read after it, the
+                // logged loss stayed at its value for random guesses (K ln 2) whatever the classifier had learned.
+                double score = loss.computeScore(y, logits.dup(), activation, null, true);
                 LOG.info("independent classifier: step {} of {}, loss {}", step + 1, steps,
                         String.format(java.util.Locale.ROOT, "%.4f", score));
             }
+            INDArray gradient = loss.computeGradient(y, logits, activation, null).divi(b);
+            TrainingStep.update(net, TrainingStep.backward(net, gradient, false).getFirst(), b);
         }
         return this;
     }
