@@ -2,13 +2,14 @@
 """A plain CNN attribute classifier, trained for a fixed number of minutes: the yardstick of issue 26's targets.
 
 vcaps' multi-label targets compare its per-attribute accuracy with "a plain CNN trained for the same minutes on the
-same rows". This is that CNN, in plain PyTorch: three 3x3 convolutions with stride 2 and ReLU (32, 64, 128 channels),
-flattened (not pooled: attributes such as `left` and `top` are positions) into a linear layer with one logit per
-attribute, binary cross-entropy, Adam at 1e-3, batches of 64. It reads the layout that `vcaps multimnist`, `vcaps shapes` and CelebA share (INPUT/attributes.txt: a count line,
-the attribute names, then `path v1 v2 ...` with 1 present and -1 absent; paths under train/ and test/), trains on
-the train rows for --minutes (image decoding not counted) on --threads threads, and prints one JSON line with the
-same held-out measures as vcaps (README, "Multi-label measures"): per attribute accuracy and balanced accuracy at
-sigmoid 0.5, their means, mean AUROC, exact-set accuracy, and top-k where every test image has k attributes.
+same rows". This is that CNN, in plain PyTorch: three 3x3 convolutions with stride 2 and ReLU (32, 64, 128
+channels), flattened (not pooled: attributes such as `left` and `top` are positions) into a linear layer with one
+logit per attribute, binary cross-entropy, Adam at 1e-3, batches of 64. It reads the layout that `vcaps multimnist`,
+`vcaps shapes` and CelebA share (INPUT/attributes.txt: a count line, the attribute names, then `path v1 v2 ...` with
+1 present and -1 absent; paths under train/ and test/), trains on the train rows for --minutes (image decoding not
+counted) on --threads threads, and prints one JSON line with the same held-out measures as vcaps (README,
+"Multi-label measures"): per attribute accuracy and balanced accuracy at sigmoid 0.5, their means, mean AUROC,
+exact-set accuracy, and top-k where every test image has k attributes.
 
     /usr/bin/python3 submit-scripts/cnn_baseline.py --input /data/shapes-png --minutes 10
 """
@@ -62,19 +63,12 @@ class PlainCnn(nn.Module):
 
 
 def auroc(scores, truth):
+    """The Mann-Whitney statistic: the chance that a present image scores above an absent one, ties counting half."""
     positives, negatives = truth.sum(), len(truth) - truth.sum()
     if positives == 0 or negatives == 0:
         return float("nan")
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    i = 0
-    while i < len(scores):
-        j = i
-        while j + 1 < len(scores) and sorted_scores[j + 1] == sorted_scores[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1
-        i = j + 1
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]
     return (ranks[truth == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
 
 

@@ -149,9 +149,9 @@ public final class IndependentClassifier {
             }
             INDArray logits = TrainingStep.forward(net, x);
             if ((step + 1) % 100 == 0 || step + 1 == steps) {
-                // Before computeGradient, which applies the activation to the logits in place: read after it, the
-                // logged loss stayed at its value for random guesses (K ln 2) whatever the classifier had learned.
-                double score = loss.computeScore(y, logits.dup(), activation, null, true);
+                // Before computeGradient, whose activation backward pass overwrites the logits in place: read after
+                // it, the logged loss stayed at its value for random guesses (K ln 2) whatever the classifier learned.
+                double score = loss.computeScore(y, logits, activation, null, true);
                 LOG.info("independent classifier: step {} of {}, loss {}", step + 1, steps,
                         String.format(java.util.Locale.ROOT, "%.4f", score));
             }

@@ -39,12 +39,12 @@ public final class Networks {
                 .list();
     }
 
-    /** E: image [B, H*W*C] -> [B, K*2*latentDim], each capsule's mu then logvar. */
     /** How E's routing runs on this CPU for networks of {@code dataType}, for a job's start line. */
     public static String routingPath(DataType dataType) {
         return CapsuleRouting.kernelPath(dataType);
     }
 
+    /** E: image [B, H*W*C] -> [B, K*2*latentDim], each capsule's mu then logvar. */
     public static MultiLayerNetwork encoder(VcnConfig config, ImageShape shape, int entities, DataType dataType) {
         VcnConfig.Encoder e = config.encoder();
         NhwcConvolution conv1 = new NhwcConvolution(shape.height(), shape.width(), shape.channels(),
